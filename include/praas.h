@@ -1,0 +1,11 @@
+/*
+ * praas: process as a service. The umbrella header: include this one.
+ */
+#ifndef PRAAS_H
+#define PRAAS_H
+
+#include <praas/version.h>
+#include <praas/errors.h>
+#include <praas/init.h>
+
+#endif /* PRAAS_H */

@@ -1,0 +1,40 @@
+/*
+ * The control-plane client: JSON over HTTP with libcurl. Used by the
+ * bootstrap in praas_init(), by praas-run, and (later) by the public
+ * client library; the same API serverless clients use.
+ */
+#ifndef PRAAS_CLIENT_HTTP_H
+#define PRAAS_CLIENT_HTTP_H
+
+#include <jansson.h>
+
+/* Perform one request to base_url + path (path starts with "/v1/...").
+ * body may be NULL. On a 2xx answer returns 0 and stores the decoded JSON
+ * body in *resp_p (new reference; json null for an empty body). On another
+ * status returns PRAAS_ERR_CONTROL (PRAAS_ERR_TIMEOUT for 504,
+ * PRAAS_ERR_NOT_FOUND for 404, PRAAS_ERR_EXISTS for 409) and records the
+ * server's error message; on a transfer failure PRAAS_ERR_CONTROL naming
+ * curl's reason. *status_p (may be NULL) receives the HTTP status, 0 if no
+ * answer came. timeout_ms bounds the whole request. Thread-safe. */
+int cl_http_request(const char *base_url, const char *method, const char *path,
+                    json_t *body, int timeout_ms, long *status_p, json_t **resp_p);
+
+/* Create a process of `size` workers; writes its id (malloc'd) to *id_p. */
+int cl_process_create(const char *base_url, const char *name, int size, char **id_p);
+
+/* Delete a process and its metadata. */
+int cl_process_delete(const char *base_url, const char *id);
+
+/* Register this worker as rank `rank` of process `id` with its transport
+ * address blob (sent in base64) and metadata (may be NULL; borrowed). */
+int cl_session_register(const char *base_url, const char *id, int rank, const void *addr,
+                        size_t addr_len, json_t *metadata);
+
+/* Arrive at the named fence of process `id` and wait until all its ranks
+ * have; returns the table of sessions (a JSON array sorted by rank of
+ * {"rank", "address", "metadata"}) in *table_p. PRAAS_ERR_TIMEOUT when the
+ * fence does not complete within timeout_ms. */
+int cl_fence(const char *base_url, const char *id, const char *name, int rank,
+             int timeout_ms, json_t **table_p);
+
+#endif /* PRAAS_CLIENT_HTTP_H */

@@ -1,0 +1,37 @@
+/*
+ * The worker's context: what praas_init() builds and the layers above use.
+ * Private to src/, rma/ and launcher/ (and white-box tests and bench/).
+ */
+#ifndef PRAAS_CORE_CONTEXT_H
+#define PRAAS_CORE_CONTEXT_H
+
+#include <stddef.h>
+
+#include "core/config.h"
+#include "transport/transport.h"
+
+/* The configuration in force (valid after praas_init()). */
+const core_cfg_t *core_cfg(void);
+
+/* The transport context of this worker; NULL before praas_init(). */
+tp_ctx_t *core_tp(void);
+
+/* Active-message ids the core itself uses; the layers above take ids from
+ * CORE_AM_FIRST_FREE up to TP_AM_RESERVED - 1. */
+enum {
+    CORE_AM_PING = 0,     /* connection warm-up */
+    CORE_AM_EXCHANGE = 1, /* core_exchange() and core_barrier() */
+    CORE_AM_FIRST_FREE = 2,
+};
+
+/* Every worker calls it with a blob of the same length; when it returns,
+ * all[r * len .. (r+1) * len) holds rank r's blob, for every rank. A
+ * collective over active messages, for setting up (remote keys of a
+ * region, say), not for data. PRAAS_ERR_TIMEOUT after timeout_ms.
+ * Called by one thread at a time. */
+int core_exchange(const void *mine, size_t len, void *all, int timeout_ms);
+
+/* Return when every worker has called it (core_exchange of nothing). */
+int core_barrier(int timeout_ms);
+
+#endif /* PRAAS_CORE_CONTEXT_H */
