@@ -1,0 +1,258 @@
+/*
+ * The control-plane client: one JSON request per call over libcurl.
+ *
+ * Each call uses its own easy handle, so calls from several threads never
+ * share state; bootstrap traffic is a handful of requests per worker, so
+ * connection reuse is not worth a shared handle and its lock.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "client/http.h"
+#include "core/base64.h"
+#include "core/common.h"
+#include "core/error.h"
+
+/* Replies larger than this are refused: the control plane never sends one
+ * (a table of 1 Mi sessions with small addresses stays well below it). */
+#define CL_MAX_REPLY (256u << 20)
+
+typedef struct cl_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    int too_large;
+} cl_buf_t;
+
+static pthread_once_t cl_curl_once = PTHREAD_ONCE_INIT;
+static CURLcode cl_curl_init_rc;
+
+static void cl_curl_init(void)
+{
+    cl_curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static size_t cl_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    cl_buf_t *buf = arg;
+    size_t n = size * nmemb;
+
+    if (buf->len + n + 1 > CL_MAX_REPLY) {
+        buf->too_large = 1;
+        return 0; /* makes curl fail the transfer */
+    }
+    if (buf->len + n + 1 > buf->cap) {
+        size_t cap = PRAAS_MAX(buf->cap * 2, buf->len + n + 1);
+        char *data = realloc(buf->data, cap);
+        if (!data)
+            return 0;
+        buf->data = data;
+        buf->cap = cap;
+    }
+    memcpy(buf->data + buf->len, ptr, n);
+    buf->len += n;
+    buf->data[buf->len] = '\0';
+    return n;
+}
+
+/* Map a non-2xx status to an error code, and record the server's message. */
+static int cl_status_error(const char *method, const char *url, long status, json_t *reply)
+{
+    const char *msg = NULL;
+    json_t *err = reply ? json_object_get(reply, "error") : NULL;
+    int code;
+
+    if (err)
+        msg = json_string_value(json_object_get(err, "message"));
+    switch (status) {
+    case 404:
+        code = PRAAS_ERR_NOT_FOUND;
+        break;
+    case 409:
+        code = PRAAS_ERR_EXISTS;
+        break;
+    case 504:
+        code = PRAAS_ERR_TIMEOUT;
+        break;
+    default:
+        code = PRAAS_ERR_CONTROL;
+        break;
+    }
+    return core_err(code, "control plane answered %ld to %s %s: %s", status, method, url,
+                    msg ? msg : "(no error message)");
+}
+
+int cl_http_request(const char *base_url, const char *method, const char *path,
+                    json_t *body, int timeout_ms, long *status_p, json_t **resp_p)
+{
+    struct curl_slist *headers = NULL;
+    cl_buf_t buf = {0};
+    json_t *reply = NULL;
+    char *url = NULL, *text = NULL;
+    long status = 0;
+    CURLcode crc;
+    CURL *curl;
+    int rc;
+
+    pthread_once(&cl_curl_once, cl_curl_init);
+    if (cl_curl_init_rc != CURLE_OK)
+        return core_err(PRAAS_ERR_CONTROL, "libcurl failed to initialize: %s",
+                        curl_easy_strerror(cl_curl_init_rc));
+    if (asprintf(&url, "%s%s", base_url, path) < 0)
+        return core_err(PRAAS_ERR_NOMEM, "no memory for a URL");
+    curl = curl_easy_init();
+    if (!curl) {
+        rc = core_err(PRAAS_ERR_NOMEM, "curl_easy_init failed");
+        goto err_url;
+    }
+    if (body) {
+        text = json_dumps(body, JSON_COMPACT);
+        if (!text) {
+            rc = core_err(PRAAS_ERR_NOMEM, "cannot encode the request body");
+            goto err_curl;
+        }
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, text);
+        headers = curl_slist_append(headers, "Content-Type: application/json");
+    }
+    /* An empty Expect: keeps curl from waiting for "100 Continue". */
+    headers = curl_slist_append(headers, "Expect:");
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, cl_write_cb);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)PRAAS_MIN(timeout_ms, 10000));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+    /* The control plane is on loopback or a private network: never go
+     * through a proxy the environment may name. */
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+
+    crc = curl_easy_perform(curl);
+    if (crc != CURLE_OK) {
+        if (crc == CURLE_OPERATION_TIMEDOUT)
+            rc = core_err(PRAAS_ERR_TIMEOUT, "%s %s: no answer within %d ms", method, url,
+                          timeout_ms);
+        else
+            rc = core_err(PRAAS_ERR_CONTROL, "%s %s failed: %s", method, url,
+                          buf.too_large ? "reply too large" : curl_easy_strerror(crc));
+        goto err_headers;
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (buf.len) {
+        json_error_t jerr;
+        reply = json_loadb(buf.data, buf.len, 0, &jerr);
+        if (!reply && status >= 200 && status < 300) {
+            rc = core_err(PRAAS_ERR_PROTOCOL, "%s %s: reply is not JSON: %s", method, url,
+                          jerr.text);
+            goto err_headers;
+        }
+    }
+    if (status_p)
+        *status_p = status;
+    if (status < 200 || status >= 300) {
+        rc = cl_status_error(method, url, status, reply);
+        json_decref(reply);
+        goto err_headers;
+    }
+    if (resp_p)
+        *resp_p = reply ? reply : json_null();
+    else
+        json_decref(reply);
+    rc = 0;
+
+err_headers:
+    curl_slist_free_all(headers);
+    free(text);
+    free(buf.data);
+err_curl:
+    curl_easy_cleanup(curl);
+err_url:
+    free(url);
+    return rc;
+}
+
+/* The timeout of short requests (everything but a fence). */
+#define CL_SHORT_TIMEOUT_MS 30000
+
+int cl_process_create(const char *base_url, const char *name, int size, char **id_p)
+{
+    json_t *body, *reply = NULL;
+    const char *id;
+    int rc;
+
+    body = json_pack("{s:i, s:s}", "size", size, "name", name ? name : "");
+    if (!body)
+        return core_err(PRAAS_ERR_NOMEM, "cannot build a request");
+    rc = cl_http_request(base_url, "POST", "/v1/processes", body, CL_SHORT_TIMEOUT_MS, NULL,
+                         &reply);
+    json_decref(body);
+    if (rc)
+        return rc;
+    id = json_string_value(json_object_get(reply, "id"));
+    if (!id) {
+        json_decref(reply);
+        return core_err(PRAAS_ERR_PROTOCOL, "process creation answered without an id");
+    }
+    *id_p = strdup(id);
+    json_decref(reply);
+    return *id_p ? 0 : PRAAS_ERR_NOMEM;
+}
+
+int cl_process_delete(const char *base_url, const char *id)
+{
+    char path[256];
+
+    snprintf(path, sizeof(path), "/v1/processes/%s", id);
+    return cl_http_request(base_url, "DELETE", path, NULL, CL_SHORT_TIMEOUT_MS, NULL, NULL);
+}
+
+int cl_session_register(const char *base_url, const char *id, int rank, const void *addr,
+                        size_t addr_len, json_t *metadata)
+{
+    char path[256], *b64;
+    json_t *body;
+    int rc;
+
+    rc = core_b64_encode(addr, addr_len, &b64);
+    if (rc)
+        return rc;
+    body = json_pack("{s:i, s:s, s:O}", "rank", rank, "address", b64, "metadata",
+                     metadata ? metadata : json_object());
+    free(b64);
+    if (!body)
+        return core_err(PRAAS_ERR_NOMEM, "cannot build a request");
+    snprintf(path, sizeof(path), "/v1/processes/%s/sessions", id);
+    rc = cl_http_request(base_url, "POST", path, body, CL_SHORT_TIMEOUT_MS, NULL, NULL);
+    json_decref(body);
+    return rc;
+}
+
+int cl_fence(const char *base_url, const char *id, const char *name, int rank,
+             int timeout_ms, json_t **table_p)
+{
+    json_t *body, *reply = NULL, *table;
+    char path[256];
+    int rc;
+
+    body = json_pack("{s:s, s:i, s:i}", "name", name, "rank", rank, "timeout_ms", timeout_ms);
+    if (!body)
+        return core_err(PRAAS_ERR_NOMEM, "cannot build a request");
+    snprintf(path, sizeof(path), "/v1/processes/%s/fence", id);
+    /* Give the server time to answer 504 itself before curl gives up. */
+    rc = cl_http_request(base_url, "POST", path, body, timeout_ms + 5000, NULL, &reply);
+    json_decref(body);
+    if (rc)
+        return rc;
+    table = json_object_get(reply, "sessions");
+    if (!json_is_array(table)) {
+        json_decref(reply);
+        return core_err(PRAAS_ERR_PROTOCOL, "fence %s answered without a session table", name);
+    }
+    *table_p = json_incref(table);
+    json_decref(reply);
+    return 0;
+}

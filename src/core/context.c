@@ -1,0 +1,407 @@
+/*
+ * The worker's context: praas_init(), praas_finalize(), the bootstrap
+ * through the control plane, and the small set-up collectives
+ * (core_exchange, core_barrier) over active messages.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "client/http.h"
+#include "core/base64.h"
+#include "core/common.h"
+#include "core/context.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/progress.h"
+#include "praas.h"
+
+/* A message of core_exchange() that arrived before its receiver reached
+ * that round (a fast peer is already one round ahead). */
+typedef struct core_xmsg {
+    struct core_xmsg *next;
+    uint64_t round;
+    int src;
+    size_t len;
+    unsigned char data[];
+} core_xmsg_t;
+
+typedef struct core_xhdr {
+    uint64_t round;
+} core_xhdr_t;
+
+typedef struct core_ctx {
+    core_cfg_t cfg;
+    tp_ctx_t *tp;
+    core_progress_t progress;
+    char *describe;
+    /* core_exchange() state: the handler queues, the caller consumes. */
+    pthread_mutex_t xlock;
+    core_xmsg_t *xqueue;
+    uint64_t xround;
+} core_ctx_t;
+
+static core_ctx_t *core;
+
+const core_cfg_t *core_cfg(void)
+{
+    return core ? &core->cfg : NULL;
+}
+
+tp_ctx_t *core_tp(void)
+{
+    return core ? core->tp : NULL;
+}
+
+/* ---- set-up collectives ---- */
+
+static void core_exchange_handler(void *arg, int src, const void *hdr, size_t hdr_len,
+                                  const void *payload, size_t payload_len)
+{
+    core_ctx_t *ctx = arg;
+    core_xhdr_t xh;
+    core_xmsg_t *m;
+
+    if (hdr_len != sizeof(xh)) {
+        core_log(CORE_LOG_WARN, "exchange: dropping a message from rank %d with a %zu-byte header",
+                 src, hdr_len);
+        return;
+    }
+    memcpy(&xh, hdr, sizeof(xh));
+    m = malloc(sizeof(*m) + payload_len);
+    if (!m) {
+        core_log(CORE_LOG_ERROR, "exchange: no memory for a %zu-byte message", payload_len);
+        return;
+    }
+    m->round = xh.round;
+    m->src = src;
+    m->len = payload_len;
+    memcpy(m->data, payload, payload_len);
+    pthread_mutex_lock(&ctx->xlock);
+    m->next = ctx->xqueue;
+    ctx->xqueue = m;
+    pthread_mutex_unlock(&ctx->xlock);
+}
+
+/* Move the messages of `round` from the queue into all[]; returns how many
+ * arrived, or an error for a message of the wrong length. */
+static int core_exchange_collect(core_ctx_t *ctx, uint64_t round, size_t len, void *all)
+{
+    core_xmsg_t **pp, *m;
+    int n = 0, rc = 0;
+
+    pthread_mutex_lock(&ctx->xlock);
+    for (pp = &ctx->xqueue; (m = *pp);) {
+        if (m->round != round) {
+            pp = &m->next;
+            continue;
+        }
+        if (m->len != len && !rc)
+            rc = core_err(PRAAS_ERR_PROTOCOL,
+                          "exchange round %llu: rank %d sent %zu bytes, this rank %zu",
+                          (unsigned long long)round, m->src, m->len, len);
+        else if (len)
+            memcpy((char *)all + (size_t)m->src * len, m->data, len);
+        *pp = m->next;
+        free(m);
+        n++;
+    }
+    pthread_mutex_unlock(&ctx->xlock);
+    return rc ? rc : n;
+}
+
+int core_exchange(const void *mine, size_t len, void *all, int timeout_ms)
+{
+    core_ctx_t *ctx = core;
+    uint64_t deadline = core_deadline(timeout_ms);
+    core_xhdr_t xh;
+    int got = 0, rc;
+
+    if (!ctx)
+        return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
+    xh.round = ++ctx->xround;
+    if (len)
+        memcpy((char *)all + (size_t)ctx->cfg.rank * len, mine, len);
+    for (int r = 0; r < ctx->cfg.size; r++) {
+        if (r == ctx->cfg.rank)
+            continue;
+        rc = tp_am_send(ctx->tp, r, CORE_AM_EXCHANGE, &xh, sizeof(xh), mine, len);
+        if (rc)
+            return rc;
+    }
+    while (got < ctx->cfg.size - 1) {
+        rc = core_exchange_collect(ctx, xh.round, len, all);
+        if (rc < 0)
+            return rc;
+        got += rc;
+        if (got == ctx->cfg.size - 1)
+            break;
+        rc = tp_progress(ctx->tp);
+        if (rc < 0)
+            return rc;
+        if (core_expired(deadline))
+            return core_err(PRAAS_ERR_TIMEOUT,
+                            "exchange: %d of %d peers answered within %d ms", got,
+                            (int)ctx->cfg.size - 1, timeout_ms);
+        if (rc == 0)
+            sched_yield();
+    }
+    return 0;
+}
+
+int core_barrier(int timeout_ms)
+{
+    return core_exchange(NULL, 0, NULL, timeout_ms);
+}
+
+/* ---- bootstrap ---- */
+
+static int core_check_env(const core_cfg_t *cfg)
+{
+    if (cfg->rank >= cfg->size)
+        return core_err(PRAAS_ERR_INVALID, "PRAAS_RANK=%ld is not below PRAAS_SIZE=%ld",
+                        cfg->rank, cfg->size);
+    if (cfg->size > 1 && !*cfg->control)
+        return core_err(PRAAS_ERR_INVALID,
+                        "PRAAS_SIZE=%ld but PRAAS_CONTROL is not set: start the workers with "
+                        "praas-run", cfg->size);
+    if (*cfg->control && !*cfg->process)
+        return core_err(PRAAS_ERR_INVALID, "PRAAS_CONTROL is set but PRAAS_PROCESS is not");
+    if (strcmp(cfg->progress, "thread") && strcmp(cfg->progress, "manual"))
+        return core_err(PRAAS_ERR_INVALID, "PRAAS_PROGRESS=%s: use thread or manual",
+                        cfg->progress);
+    return 0;
+}
+
+/* Decode the fence's session table into address blobs indexed by rank.
+ * On success the caller frees blobs[i] and the arrays. */
+static int core_decode_table(json_t *table, int size, void ***blobs_p, size_t **lens_p)
+{
+    void **blobs = calloc((size_t)size, sizeof(*blobs));
+    size_t *lens = calloc((size_t)size, sizeof(*lens));
+    size_t i;
+    json_t *row;
+    int rc = 0;
+
+    if (!blobs || !lens) {
+        rc = core_err(PRAAS_ERR_NOMEM, "no memory for %d addresses", size);
+        goto err;
+    }
+    if (json_array_size(table) != (size_t)size) {
+        rc = core_err(PRAAS_ERR_PROTOCOL, "the fence returned %zu sessions, expected %d",
+                      json_array_size(table), size);
+        goto err;
+    }
+    json_array_foreach(table, i, row) {
+        json_int_t r = json_integer_value(json_object_get(row, "rank"));
+        const char *a = json_string_value(json_object_get(row, "address"));
+        if (r < 0 || r >= size || !a || blobs[r]) {
+            rc = core_err(PRAAS_ERR_PROTOCOL, "the fence returned a bad row %zu", i);
+            goto err;
+        }
+        rc = core_b64_decode(a, strlen(a), &blobs[r], &lens[r]);
+        if (rc)
+            goto err;
+    }
+    *blobs_p = blobs;
+    *lens_p = lens;
+    return 0;
+err:
+    for (int k = 0; blobs && k < size; k++)
+        free(blobs[k]);
+    free(blobs);
+    free(lens);
+    return rc;
+}
+
+/* Register with the control plane, wait at the "init" fence for everyone,
+ * and connect to the addresses it returns. */
+static int core_bootstrap(core_ctx_t *ctx, const void *addr, size_t addr_len)
+{
+    const core_cfg_t *cfg = &ctx->cfg;
+    char host[256] = "";
+    json_t *meta, *table = NULL;
+    void **blobs = NULL;
+    size_t *lens = NULL;
+    int rc;
+
+    gethostname(host, sizeof(host) - 1);
+    meta = json_pack("{s:s, s:i, s:s}", "host", host, "pid", (int)getpid(), "transport",
+                     tp_describe(ctx->tp));
+    rc = cl_session_register(cfg->control, cfg->process, (int)cfg->rank, addr, addr_len, meta);
+    json_decref(meta);
+    if (rc)
+        return rc;
+    rc = cl_fence(cfg->control, cfg->process, "init", (int)cfg->rank,
+                  (int)cfg->bootstrap_timeout_ms, &table);
+    if (rc)
+        return rc;
+    rc = core_decode_table(table, (int)cfg->size, &blobs, &lens);
+    json_decref(table);
+    if (rc)
+        return rc;
+    rc = tp_connect(ctx->tp, (int)cfg->size, (const void *const *)blobs, lens);
+    for (int k = 0; k < cfg->size; k++)
+        free(blobs[k]);
+    free(blobs);
+    free(lens);
+    return rc;
+}
+
+static void core_free(core_ctx_t *ctx)
+{
+    while (ctx->xqueue) {
+        core_xmsg_t *m = ctx->xqueue;
+        ctx->xqueue = m->next;
+        free(m);
+    }
+    pthread_mutex_destroy(&ctx->xlock);
+    free(ctx->describe);
+    free(ctx);
+}
+
+PRAAS_API int praas_init(void)
+{
+    const tp_ops_t *ops;
+    core_ctx_t *ctx;
+    char prefix[32];
+    unsigned char addr[4096];
+    size_t addr_len = sizeof(addr);
+    int level, rc;
+
+    core_err_clear();
+    if (core)
+        return core_err(PRAAS_ERR_STATE, "praas_init() was already called");
+    ctx = calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return core_err(PRAAS_ERR_NOMEM, "no memory for the context");
+    pthread_mutex_init(&ctx->xlock, NULL);
+    rc = core_cfg_load(&ctx->cfg);
+    if (rc)
+        goto err_ctx;
+    level = core_log_parse(ctx->cfg.log);
+    if (level < 0) {
+        rc = core_err(PRAAS_ERR_INVALID, "PRAAS_LOG=%s: use none, error, warn, info or debug",
+                      ctx->cfg.log);
+        goto err_ctx;
+    }
+    snprintf(prefix, sizeof(prefix), "praas[%ld]", ctx->cfg.rank);
+    core_log_setup(level, prefix);
+    rc = core_check_env(&ctx->cfg);
+    if (rc)
+        goto err_ctx;
+
+    rc = tp_lookup(ctx->cfg.transport, &ops);
+    if (rc)
+        goto err_ctx;
+    rc = tp_open(ops, &(tp_config_t){.rank = (int)ctx->cfg.rank, .size = (int)ctx->cfg.size},
+                 &ctx->tp);
+    if (rc)
+        goto err_ctx;
+    ctx->describe = strdup(tp_describe(ctx->tp));
+    rc = tp_am_register(ctx->tp, CORE_AM_EXCHANGE, core_exchange_handler, ctx);
+    if (rc)
+        goto err_tp;
+    rc = tp_addr_get(ctx->tp, addr, &addr_len);
+    if (rc)
+        goto err_tp;
+    if (*ctx->cfg.control) {
+        rc = core_bootstrap(ctx, addr, addr_len);
+    } else {
+        const void *self = addr;
+        rc = tp_connect(ctx->tp, 1, &self, &addr_len);
+    }
+    if (rc)
+        goto err_tp;
+    if (strcmp(ctx->cfg.progress, "thread") == 0) {
+        rc = core_progress_start(&ctx->progress, ctx->tp, ctx->cfg.progress_spin_us);
+        if (rc)
+            goto err_tp;
+    }
+    core = ctx;
+    /* Warm every connection up now, while all workers are here to
+     * progress: some providers need the peer's progress for the first
+     * operation (TRANSPORTS.md, pitfall 3). */
+    rc = core_barrier((int)ctx->cfg.bootstrap_timeout_ms);
+    if (rc)
+        goto err_progress;
+    core_log(CORE_LOG_INFO, "rank %ld of %ld up on %s", ctx->cfg.rank, ctx->cfg.size,
+             ctx->describe);
+    return 0;
+
+err_progress:
+    core = NULL;
+    core_progress_stop(&ctx->progress);
+err_tp:
+    tp_close(ctx->tp);
+err_ctx:
+    core_free(ctx);
+    return rc;
+}
+
+PRAAS_API int praas_finalize(void)
+{
+    core_ctx_t *ctx = core;
+    json_t *table = NULL;
+    int rc = 0;
+
+    if (!ctx)
+        return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
+    /* Nobody may close its endpoint while a peer still talks to it. */
+    if (*ctx->cfg.control) {
+        rc = cl_fence(ctx->cfg.control, ctx->cfg.process, "finalize", (int)ctx->cfg.rank,
+                      (int)ctx->cfg.bootstrap_timeout_ms, &table);
+        json_decref(table);
+    }
+    core = NULL;
+    core_progress_stop(&ctx->progress);
+    tp_close(ctx->tp);
+    core_free(ctx);
+    return rc;
+}
+
+PRAAS_API int praas_initialized(void)
+{
+    return core != NULL;
+}
+
+PRAAS_API int praas_rank(int *rank_p)
+{
+    if (!core)
+        return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
+    *rank_p = (int)core->cfg.rank;
+    return 0;
+}
+
+PRAAS_API int praas_size(int *size_p)
+{
+    if (!core)
+        return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
+    *size_p = (int)core->cfg.size;
+    return 0;
+}
+
+PRAAS_API const char *praas_transport_name(void)
+{
+    return core ? core->describe : "none";
+}
+
+PRAAS_API const char *praas_version_string(void)
+{
+    return PRAAS_VERSION_STRING;
+}
+
+PRAAS_API void praas_version(int *major_p, int *minor_p, int *patch_p)
+{
+    if (major_p)
+        *major_p = PRAAS_VERSION_MAJOR;
+    if (minor_p)
+        *minor_p = PRAAS_VERSION_MINOR;
+    if (patch_p)
+        *patch_p = PRAAS_VERSION_PATCH;
+}
