@@ -7,5 +7,7 @@
 #include <praas/version.h>
 #include <praas/errors.h>
 #include <praas/init.h>
+#include <praas/types.h>
+#include <praas/rma.h>
 
 #endif /* PRAAS_H */

@@ -2,11 +2,13 @@
 # directly; launched tests run under praas-run once per transport
 # configuration (testsuite/launch.sh), named PROGRAM-nN.CONFIG.
 
-TEST_EXTENSIONS = .sh .ucx_tcp .ucx_shm .ofi_tcp .ofi_shm
+TEST_EXTENSIONS = .sh .redis .ucx_tcp .ucx_shm .ofi_tcp .ofi_shm
 TAP_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 LOG_DRIVER = $(TAP_DRIVER)
 SH_LOG_DRIVER = $(TAP_DRIVER)
 SH_LOG_COMPILER = $(SHELL)
+REDIS_LOG_DRIVER = $(TAP_DRIVER)
+REDIS_LOG_COMPILER = $(SHELL) $(top_srcdir)/testsuite/run-redis.sh
 UCX_TCP_LOG_DRIVER = $(TAP_DRIVER)
 UCX_TCP_LOG_COMPILER = $(SHELL) $(top_srcdir)/testsuite/launch.sh ucx_tcp
 UCX_SHM_LOG_DRIVER = $(TAP_DRIVER)
@@ -31,7 +33,9 @@ EXTRA_DIST += testsuite/launch.sh testsuite/lib/tap.h
 # ---- unit tests (one process) ----
 UNIT_TESTS = \
 	testsuite/unit/test_errors \
-	testsuite/unit/test_init_single
+	testsuite/unit/test_init_single \
+	testsuite/unit/test_b64 \
+	testsuite/unit/test_run_options
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 testsuite_unit_test_errors_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -47,6 +51,7 @@ testsuite_tp_busy_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_tp_busy_LDADD = $(TEST_LIBS)
 
 LAUNCHED_TESTS = \
+	testsuite/tp_pair-n1 \
 	testsuite/tp_ops-n1 testsuite/tp_ops-n2 testsuite/tp_ops-n4 \
 	testsuite/tp_busy-n2
 if HAVE_UCX
@@ -55,17 +60,52 @@ endif
 if HAVE_OFI
 TESTS += $(LAUNCHED_TESTS:=.ofi_tcp) $(LAUNCHED_TESTS:=.ofi_shm)
 endif
+# The control plane on both stores: each test runs against the memory store
+# and a private redis-server started for it.
+TESTS += $(REDIS_TESTS)
+# The launcher's behaviour.
+TESTS += testsuite/launcher_basic.sh testsuite/launcher_exit.sh \
+	testsuite/launcher_output.sh testsuite/launcher_bind.sh
+EXTRA_DIST += testsuite/run-redis.sh
+
 # The names above are stamps: empty files whose name tells launch.sh what
 # to run, with how many workers and on which configuration.
-%.ucx_tcp:
-	@: > $@
-%.ucx_shm:
-	@: > $@
-%.ofi_tcp:
-	@: > $@
-%.ofi_shm:
-	@: > $@
-CLEANFILES += $(LAUNCHED_TESTS:=.ucx_tcp) $(LAUNCHED_TESTS:=.ucx_shm) \
+# Explicit targets, not pattern rules: a pattern would also offer to make
+# any other test's stamp (make check TESTS=... relies on suffix rules).
+REDIS_TESTS = testsuite/unit/test_store.redis testsuite/unit/test_control_http.redis \
+	testsuite/control_daemon.redis
+LAUNCHED_STAMPS = $(LAUNCHED_TESTS:=.ucx_tcp) $(LAUNCHED_TESTS:=.ucx_shm) \
 	$(LAUNCHED_TESTS:=.ofi_tcp) $(LAUNCHED_TESTS:=.ofi_shm)
-
+$(REDIS_TESTS) $(LAUNCHED_STAMPS):
+	@: > $@
+CLEANFILES += $(REDIS_TESTS) $(LAUNCHED_STAMPS)
 # ---- lines appended by each part below ----
+# praas-run: option parsing (unit) and the launcher's behaviour (shell, TAP).
+check_PROGRAMS += testsuite/unit/test_run_options
+testsuite_unit_test_run_options_SOURCES = testsuite/unit/test_run_options.c \
+	launcher/options.h launcher/options.c
+testsuite_unit_test_run_options_CPPFLAGS = $(AM_CPPFLAGS)
+EXTRA_DIST += testsuite/launcher_basic.sh testsuite/launcher_exit.sh \
+	testsuite/launcher_output.sh testsuite/launcher_bind.sh
+# Two transport contexts in one process, every operation (run under praas-run
+# with one worker only to get the configuration's environment).
+check_PROGRAMS += testsuite/tp_pair
+testsuite_tp_pair_CPPFLAGS = $(TEST_CPPFLAGS)
+testsuite_tp_pair_LDADD = $(TEST_LIBS)
+# control plane: base64, the store ops table (memory; Redis when
+# PRAAS_TEST_REDIS is set, see with-redis.sh), the HTTP API embedded, and
+# the praas-control daemon as a process (shell, TAP).
+check_PROGRAMS += testsuite/unit/test_b64 testsuite/unit/test_store \
+	testsuite/unit/test_control_http
+testsuite_unit_test_b64_CPPFLAGS = $(libpraas_internal_la_CPPFLAGS)
+testsuite_unit_test_b64_LDADD = libpraas_internal.la
+testsuite_unit_test_store_CPPFLAGS = $(libpraas_internal_la_CPPFLAGS)
+testsuite_unit_test_store_LDADD = libpraas_internal.la
+testsuite_unit_test_control_http_CPPFLAGS = $(libpraas_internal_la_CPPFLAGS)
+testsuite_unit_test_control_http_LDADD = libpraas_internal.la
+EXTRA_DIST += testsuite/with-redis.sh testsuite/control_daemon.sh
+# Reduction operations: validity, plain and atomic application, CAS, contention.
+check_PROGRAMS += testsuite/unit/test_ops
+TESTS += testsuite/unit/test_ops
+testsuite_unit_test_ops_CPPFLAGS = $(TEST_CPPFLAGS)
+testsuite_unit_test_ops_LDADD = $(TEST_LIBS)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/common.h"
 #include "core/context.h"
 #include "praas.h"
 #include "testsuite/lib/tap.h"

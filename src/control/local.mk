@@ -1,1 +1,11 @@
 # src/control
+# The control plane: HTTP/JSON API (libmicrohttpd, jansson) over a store
+# ops table (memory, Redis). The embedding API is praas/control.h.
+libpraas_internal_la_SOURCES += \
+	src/control/store.h src/control/store.c \
+	src/control/store_mem.c src/control/store_redis.c \
+	src/control/reply.h src/control/reply.c \
+	src/control/server.h src/control/server.c \
+	src/control/routes.h src/control/routes.c \
+	src/control/fence.c
+praasinclude_HEADERS += include/praas/control.h

@@ -2,6 +2,7 @@
  * Strict standard base64; see base64.h for what "strict" rejects.
  */
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "core/base64.h"
 #include "core/error.h"
@@ -26,16 +27,17 @@ static int b64_value(unsigned char c)
     return -1;
 }
 
-int core_b64_encode(const void *src, size_t len, char *dst, size_t dst_size, size_t *out_len_p)
+int core_b64_encode(const void *src, size_t len, char **out_p)
 {
     const unsigned char *in = src;
-    size_t need = core_b64_encoded_len(len);
     size_t i, o = 0;
+    char *dst;
 
-    if (dst_size < need + 1)
-        return core_err(PRAAS_ERR_INVALID,
-                        "base64: encoding %zu bytes needs %zu characters, the buffer holds %zu",
-                        len, need + 1, dst_size);
+    if (len > (SIZE_MAX - 1) / 4 * 3 - 2)
+        return core_err(PRAAS_ERR_NOMEM, "base64: %zu bytes are too many to encode", len);
+    dst = malloc(core_b64_encoded_len(len) + 1);
+    if (dst == NULL)
+        return core_err(PRAAS_ERR_NOMEM, "base64: no memory to encode %zu bytes", len);
     for (i = 0; i + 3 <= len; i += 3) {
         uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
         dst[o++] = b64_alphabet[v >> 18 & 63];
@@ -57,8 +59,7 @@ int core_b64_encode(const void *src, size_t len, char *dst, size_t dst_size, siz
         dst[o++] = '=';
     }
     dst[o] = '\0';
-    if (out_len_p)
-        *out_len_p = o;
+    *out_p = dst;
     return 0;
 }
 
@@ -75,21 +76,19 @@ static int b64_bad_char(const char *src, size_t pos)
                     "base64: byte 0x%02x at offset %zu is not in the alphabet", c, pos);
 }
 
-int core_b64_decode(const char *src, size_t len, void *dst, size_t dst_size, size_t *out_len_p)
+int core_b64_decode(const char *src, size_t len, void **out_p, size_t *len_p)
 {
-    unsigned char *out = dst;
-    size_t pad = 0, out_len, i, o = 0;
+    size_t pad = 0, i, o = 0;
+    unsigned char *out;
 
     if (len % 4 != 0)
-        return core_err(PRAAS_ERR_INVALID,
-                        "base64: length %zu is not a multiple of 4", len);
+        return core_err(PRAAS_ERR_INVALID, "base64: length %zu is not a multiple of 4", len);
     if (len > 0 && src[len - 1] == '=')
         pad = (len > 1 && src[len - 2] == '=') ? 2 : 1;
-    out_len = len / 4 * 3 - pad;
-    if (dst_size < out_len)
-        return core_err(PRAAS_ERR_INVALID,
-                        "base64: %zu characters decode to %zu bytes, the buffer holds %zu",
-                        len, out_len, dst_size);
+    /* One byte more than needed, so that zero bytes still allocate. */
+    out = malloc(core_b64_decoded_max(len) + 1);
+    if (out == NULL)
+        return core_err(PRAAS_ERR_NOMEM, "base64: no memory to decode %zu characters", len);
 
     for (i = 0; i < len; i += 4) {
         int last = i + 4 == len;
@@ -102,24 +101,28 @@ int core_b64_decode(const char *src, size_t len, void *dst, size_t dst_size, siz
             int d = 0;
             if (k < used) {
                 d = b64_value((unsigned char)src[i + k]);
-                if (d < 0)
+                if (d < 0) {
+                    free(out);
                     return b64_bad_char(src, i + k);
+                }
             }
             v = v << 6 | (uint32_t)d;
         }
         /* A canonical encoding leaves the unused low bits of the last
          * character before the padding at zero. */
-        if ((pad == 1 && last && (v & 0xff)) || (pad == 2 && last && (v & 0xffff)))
+        if ((pad == 1 && last && (v & 0xff)) || (pad == 2 && last && (v & 0xffff))) {
+            free(out);
             return core_err(PRAAS_ERR_INVALID,
                             "base64: character '%c' at offset %zu has non-zero padding bits",
                             src[i + used - 1], i + used - 1);
+        }
         out[o++] = (unsigned char)(v >> 16);
         if (used > 2)
             out[o++] = (unsigned char)(v >> 8);
         if (used > 3)
             out[o++] = (unsigned char)v;
     }
-    if (out_len_p)
-        *out_len_p = o;
+    *out_p = out;
+    *len_p = o;
     return 0;
 }

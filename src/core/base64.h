@@ -25,17 +25,15 @@ static inline size_t core_b64_decoded_max(size_t len)
     return len / 4 * 3;
 }
 
-/* Encode len bytes of src into dst, NUL-terminated. dst_size must be at
- * least core_b64_encoded_len(len) + 1. Returns 0 and writes the number of
- * characters (without the NUL) to *out_len_p (may be NULL), or
- * PRAAS_ERR_INVALID if dst is too small (dst untouched). Thread-safe. */
-int core_b64_encode(const void *src, size_t len, char *dst, size_t dst_size, size_t *out_len_p);
+/* Encode len bytes of src as a malloc'd, NUL-terminated string in *out_p
+ * (the caller frees it). Returns 0 or PRAAS_ERR_NOMEM. Thread-safe. */
+int core_b64_encode(const void *src, size_t len, char **out_p);
 
-/* Decode the len characters of src into dst (dst_size bytes; enough is
- * core_b64_decoded_max(len)). Returns 0 and writes the number of bytes to
- * *out_len_p (may be NULL), or PRAAS_ERR_INVALID, with a message naming the
- * offending character or length, if src is not canonical base64 or dst is
- * too small. dst may be partly written on failure. Thread-safe. */
-int core_b64_decode(const char *src, size_t len, void *dst, size_t dst_size, size_t *out_len_p);
+/* Decode the len characters of src into a malloc'd buffer in *out_p (the
+ * caller frees it; never NULL on success, even for zero bytes) and its
+ * length in *len_p. Returns 0, PRAAS_ERR_INVALID with a message naming the
+ * offending character or length if src is not canonical base64, or
+ * PRAAS_ERR_NOMEM. Thread-safe. */
+int core_b64_decode(const char *src, size_t len, void **out_p, size_t *len_p);
 
 #endif /* PRAAS_CORE_BASE64_H */

@@ -22,6 +22,9 @@
       "milliseconds praas_init and praas_finalize wait for the other workers")           \
     X(op_timeout_ms, PRAAS_OP_TIMEOUT, INT, 60000, 1, 3600000,                            \
       "milliseconds a blocking operation (flush, wait) waits before PRAAS_ERR_TIMEOUT")  \
+    X(rma_shm, PRAAS_RMA_SHM, INT, 1, 0, 1,                                               \
+      "1: windows allocated by praas on one node use shared memory directly; 0: always "  \
+      "the transport")                                                                      \
     X(control, PRAAS_CONTROL, STR, "", 0, 0,                                              \
       "URL of the control plane (set by praas-run)")                                      \
     X(process, PRAAS_PROCESS, STR, "", 0, 0, "process id (set by praas-run)")             \

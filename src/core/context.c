@@ -303,7 +303,6 @@ PRAAS_API int praas_init(void)
                  &ctx->tp);
     if (rc)
         goto err_ctx;
-    ctx->describe = strdup(tp_describe(ctx->tp));
     rc = tp_am_register(ctx->tp, CORE_AM_EXCHANGE, core_exchange_handler, ctx);
     if (rc)
         goto err_tp;
@@ -318,6 +317,8 @@ PRAAS_API int praas_init(void)
     }
     if (rc)
         goto err_tp;
+    /* Described once connected: the backends name the paths they use. */
+    ctx->describe = strdup(tp_describe(ctx->tp));
     if (strcmp(ctx->cfg.progress, "thread") == 0) {
         rc = core_progress_start(&ctx->progress, ctx->tp, ctx->cfg.progress_spin_us);
         if (rc)

@@ -21,7 +21,8 @@ tp_ctx_t *core_tp(void);
 enum {
     CORE_AM_PING = 0,     /* connection warm-up */
     CORE_AM_EXCHANGE = 1, /* core_exchange() and core_barrier() */
-    CORE_AM_FIRST_FREE = 2,
+    CORE_AM_RMA = 2,      /* windows: accumulates, answers, post/complete */
+    CORE_AM_FIRST_FREE = 3,
 };
 
 /* Every worker calls it with a blob of the same length; when it returns,
