@@ -28,7 +28,7 @@ AM_TESTS_ENVIRONMENT = \
 
 TEST_CPPFLAGS = $(libpraas_internal_la_CPPFLAGS)
 TEST_LIBS = libpraas_internal.la
-EXTRA_DIST += testsuite/launch.sh testsuite/lib/tap.h
+EXTRA_DIST += testsuite/launch.sh testsuite/lib/tap.h testsuite/lib/launched.h
 
 # ---- unit tests (one process) ----
 UNIT_TESTS = \
@@ -44,7 +44,9 @@ testsuite_unit_test_init_single_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_unit_test_init_single_LDADD = $(TEST_LIBS)
 
 # ---- launched tests (under praas-run, on every transport configuration) ----
-check_PROGRAMS += testsuite/tp_ops testsuite/tp_busy
+check_PROGRAMS += testsuite/tp_ops testsuite/tp_busy testsuite/rma_ops
+testsuite_rma_ops_CPPFLAGS = $(TEST_CPPFLAGS)
+testsuite_rma_ops_LDADD = $(TEST_LIBS)
 testsuite_tp_ops_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_tp_ops_LDADD = $(TEST_LIBS)
 testsuite_tp_busy_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -53,7 +55,8 @@ testsuite_tp_busy_LDADD = $(TEST_LIBS)
 LAUNCHED_TESTS = \
 	testsuite/tp_pair-n1 \
 	testsuite/tp_ops-n1 testsuite/tp_ops-n2 testsuite/tp_ops-n4 \
-	testsuite/tp_busy-n2
+	testsuite/tp_busy-n2 \
+	testsuite/rma_ops-n1 testsuite/rma_ops-n2 testsuite/rma_ops-n3 testsuite/rma_ops-n4
 if HAVE_UCX
 TESTS += $(LAUNCHED_TESTS:=.ucx_tcp) $(LAUNCHED_TESTS:=.ucx_shm)
 endif
