@@ -44,7 +44,12 @@ testsuite_unit_test_init_single_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_unit_test_init_single_LDADD = $(TEST_LIBS)
 
 # ---- launched tests (under praas-run, on every transport configuration) ----
-check_PROGRAMS += testsuite/tp_ops testsuite/tp_busy testsuite/rma_ops
+check_PROGRAMS += testsuite/tp_ops testsuite/tp_busy testsuite/rma_ops testsuite/rma_busy \
+	testsuite/rma_stress
+testsuite_rma_stress_CPPFLAGS = $(TEST_CPPFLAGS)
+testsuite_rma_stress_LDADD = $(TEST_LIBS)
+testsuite_rma_busy_CPPFLAGS = $(TEST_CPPFLAGS)
+testsuite_rma_busy_LDADD = $(TEST_LIBS)
 testsuite_rma_ops_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_rma_ops_LDADD = $(TEST_LIBS)
 testsuite_tp_ops_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -56,7 +61,9 @@ LAUNCHED_TESTS = \
 	testsuite/tp_pair-n1 \
 	testsuite/tp_ops-n1 testsuite/tp_ops-n2 testsuite/tp_ops-n4 \
 	testsuite/tp_busy-n2 \
-	testsuite/rma_ops-n1 testsuite/rma_ops-n2 testsuite/rma_ops-n3 testsuite/rma_ops-n4
+	testsuite/rma_ops-n1 testsuite/rma_ops-n2 testsuite/rma_ops-n3 testsuite/rma_ops-n4 \
+	testsuite/rma_busy-n2 testsuite/rma_busy-n3 \
+	testsuite/rma_stress-n3 testsuite/rma_stress-n4
 if HAVE_UCX
 TESTS += $(LAUNCHED_TESTS:=.ucx_tcp) $(LAUNCHED_TESTS:=.ucx_shm)
 endif
