@@ -228,9 +228,9 @@ static void run(uint64_t seed, int epochs)
                 break;
             }
     lt_check(ok, "seed %#" PRIx64 ": %d epochs (%d fence, %d lock_all, %d lock, %d pscw) on a "
-                 "window %s by praas ran without error",
+                 "window %s ran without error",
              seed, epochs, counts[0], counts[1], counts[2], counts[3],
-             user ? "created over user memory" : "allocated");
+             user ? "created over user memory" : "allocated by praas");
     lt_check(gets_ok, "every get matched the sequential model");
     lt_check(mem_ok, "every window matches the sequential model at the end");
     lt_report(praas_win_free(&win), "free");
