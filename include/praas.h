@@ -9,5 +9,6 @@
 #include <praas/init.h>
 #include <praas/types.h>
 #include <praas/rma.h>
+#include <praas/coll.h>
 
 #endif /* PRAAS_H */

@@ -45,7 +45,9 @@ testsuite_unit_test_init_single_LDADD = $(TEST_LIBS)
 
 # ---- launched tests (under praas-run, on every transport configuration) ----
 check_PROGRAMS += testsuite/tp_ops testsuite/tp_busy testsuite/rma_ops testsuite/rma_busy \
-	testsuite/rma_stress
+	testsuite/rma_stress testsuite/coll_ops
+testsuite_coll_ops_CPPFLAGS = $(TEST_CPPFLAGS)
+testsuite_coll_ops_LDADD = $(TEST_LIBS)
 testsuite_rma_stress_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_rma_stress_LDADD = $(TEST_LIBS)
 testsuite_rma_busy_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -63,7 +65,9 @@ LAUNCHED_TESTS = \
 	testsuite/tp_busy-n2 \
 	testsuite/rma_ops-n1 testsuite/rma_ops-n2 testsuite/rma_ops-n3 testsuite/rma_ops-n4 \
 	testsuite/rma_busy-n2 testsuite/rma_busy-n3 \
-	testsuite/rma_stress-n3 testsuite/rma_stress-n4
+	testsuite/rma_stress-n3 testsuite/rma_stress-n4 \
+	testsuite/coll_ops-n1 testsuite/coll_ops-n2 testsuite/coll_ops-n3 testsuite/coll_ops-n4 \
+	testsuite/coll_ops-n5 testsuite/coll_ops-tp-n3
 if HAVE_UCX
 TESTS += $(LAUNCHED_TESTS:=.ucx_tcp) $(LAUNCHED_TESTS:=.ucx_shm)
 endif

@@ -25,6 +25,12 @@
     X(rma_shm, PRAAS_RMA_SHM, INT, 1, 0, 1,                                               \
       "1: windows allocated by praas on one node use shared memory directly; 0: always "  \
       "the transport")                                                                      \
+    X(coll_allreduce, PRAAS_COLL_ALLREDUCE, STR, "auto", 0, 0,                            \
+      "allreduce algorithm: auto, gather (one round, all vectors to all) or ring")        \
+    X(coll_small, PRAAS_COLL_SMALL, INT, 65536, 0, 1073741824,                            \
+      "bytes (vector x workers) up to which allreduce and allgather use one round")       \
+    X(coll_chunk, PRAAS_COLL_CHUNK, INT, 262144, 4096, 67108864,                          \
+      "bytes per chunk in the collectives' pipelined channels")                           \
     X(control, PRAAS_CONTROL, STR, "", 0, 0,                                              \
       "URL of the control plane (set by praas-run)")                                      \
     X(process, PRAAS_PROCESS, STR, "", 0, 0, "process id (set by praas-run)")             \

@@ -48,6 +48,19 @@ typedef struct core_ctx {
 
 static core_ctx_t *core;
 
+#define CORE_MAX_FINALIZERS 16
+static void (*core_finalizers[CORE_MAX_FINALIZERS])(void);
+static int core_nfinalizers;
+
+void core_on_finalize(void (*fn)(void))
+{
+    for (int i = 0; i < core_nfinalizers; i++)
+        if (core_finalizers[i] == fn)
+            return;
+    if (core_nfinalizers < CORE_MAX_FINALIZERS)
+        core_finalizers[core_nfinalizers++] = fn;
+}
+
 const core_cfg_t *core_cfg(void)
 {
     return core ? &core->cfg : NULL;
@@ -353,6 +366,8 @@ PRAAS_API int praas_finalize(void)
 
     if (!ctx)
         return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
+    while (core_nfinalizers > 0)
+        core_finalizers[--core_nfinalizers]();
     /* Nobody may close its endpoint while a peer still talks to it. */
     if (*ctx->cfg.control) {
         rc = cl_fence(ctx->cfg.control, ctx->cfg.process, "finalize", (int)ctx->cfg.rank,

@@ -35,4 +35,9 @@ int core_exchange(const void *mine, size_t len, void *all, int timeout_ms);
 /* Return when every worker has called it (core_exchange of nothing). */
 int core_barrier(int timeout_ms);
 
+/* Run fn in praas_finalize(), before the workers part (last registered,
+ * first run); for the layers above core that hold collective resources.
+ * Registering the same fn twice runs it once. */
+void core_on_finalize(void (*fn)(void));
+
 #endif /* PRAAS_CORE_CONTEXT_H */

@@ -1,0 +1,461 @@
+/*
+ * The collective algorithms, as steps of coll_run() transfers.
+ *
+ * Choices (PRAAS_COLL_ALLREDUCE=auto|gather|ring forces one):
+ * - barrier: dissemination, ceil(log2 n) rounds of one notification.
+ * - allreduce, small (n * bytes <= PRAAS_COLL_SMALL) or a non-commutative
+ *   op: every rank sends its vector to every other and folds all n in rank
+ *   order, one round; large: ring reduce-scatter then ring allgather,
+ *   2 (n-1)/n of the vector on the wire per rank. Either way every block is
+ *   reduced in one fixed order at one place, so all ranks get the same bits.
+ * - bcast: binomial tree; reduce: like allreduce, but blocks (or vectors)
+ *   go to the root only; reduce_scatter_block: the ring's first half;
+ *   allgather: all-to-all when small, ring when large; gather, scatter,
+ *   alltoall: one round of direct transfers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "coll/coll.h"
+#include "core/common.h"
+#include "core/context.h"
+#include "core/error.h"
+
+/* Elements in block b of count split over n blocks, and its first element. */
+static size_t blk_count(size_t count, int n, int b)
+{
+    return count / (size_t)n + ((size_t)b < count % (size_t)n);
+}
+
+static size_t blk_first(size_t count, int n, int b)
+{
+    return (size_t)b * (count / (size_t)n) + PRAAS_MIN((size_t)b, count % (size_t)n);
+}
+
+static int mod(int a, int n)
+{
+    return ((a % n) + n) % n;
+}
+
+/* Common checks; returns the team and the element size. */
+static int coll_begin(const char *what, const void *a, const void *b, size_t count,
+                      praas_type_t type, coll_team_t **t_p, size_t *ts_p)
+{
+    size_t ts = praas_type_size(type);
+
+    if (!ts)
+        return core_err(PRAAS_ERR_INVALID, "%s: %d is not a praas type", what, (int)type);
+    if (count && (!a || !b))
+        return core_err(PRAAS_ERR_INVALID, "%s of %zu elements with a NULL buffer", what, count);
+    if (count > SIZE_MAX / ts / 1024)
+        return core_err(PRAAS_ERR_INVALID, "%s: count %zu is too large", what, count);
+    *ts_p = ts;
+    return coll_team_get(t_p);
+}
+
+static int coll_check_root(coll_team_t *t, int root, const char *what)
+{
+    if (root < 0 || root >= t->size)
+        return core_err(PRAAS_ERR_RANGE, "%s: root %d is outside ranks 0 to %d", what, root,
+                        t->size - 1);
+    return 0;
+}
+
+static int coll_use_gather(size_t count, size_t bytes, int n, praas_op_t op)
+{
+    const char *force = core_cfg()->coll_allreduce;
+
+    if (!coll_op_commutes(op) || count < (size_t)n)
+        return 1;
+    if (!strcmp(force, "gather"))
+        return 1;
+    if (!strcmp(force, "ring"))
+        return 0;
+    return bytes * (size_t)n <= (size_t)core_cfg()->coll_small;
+}
+
+/* Ring reduce-scatter in place on buf (count elements): afterwards rank r
+ * holds block (r + 1 + shift) mod n fully reduced. */
+static int ring_reduce_scatter(coll_team_t *t, unsigned char *buf, size_t count,
+                               praas_type_t type, praas_op_t op, int shift)
+{
+    int n = t->size, r = t->rank, succ = mod(r + 1, n), pred = mod(r - 1, n), rc;
+    size_t ts = praas_type_size(type);
+
+    for (int s = 0; s < n - 1; s++) {
+        int sb = mod(r - s + shift, n), rb = mod(r - s - 1 + shift, n);
+        coll_xfer_t x[2] = {
+            coll_send(succ, buf + blk_first(count, n, sb) * ts, blk_count(count, n, sb) * ts),
+            coll_recv_reduce(pred, buf + blk_first(count, n, rb) * ts,
+                             blk_count(count, n, rb) * ts, op, type),
+        };
+        rc = coll_run(t, x, 2);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Ring allgather of the blocks of buf, rank r starting with block
+ * (r + 1 + shift) mod n. */
+static int ring_allgather(coll_team_t *t, unsigned char *buf, size_t count, size_t ts,
+                          int shift)
+{
+    int n = t->size, r = t->rank, succ = mod(r + 1, n), pred = mod(r - 1, n), rc;
+
+    for (int s = 0; s < n - 1; s++) {
+        int sb = mod(r + 1 - s + shift, n), rb = mod(r - s + shift, n);
+        coll_xfer_t x[2] = {
+            coll_send(succ, buf + blk_first(count, n, sb) * ts, blk_count(count, n, sb) * ts),
+            coll_recv(pred, buf + blk_first(count, n, rb) * ts, blk_count(count, n, rb) * ts),
+        };
+        rc = coll_run(t, x, 2);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Send my vector to every rank in `to` (all when to < 0) and receive every
+ * rank's into all[p * bytes] (when receiving), mine included. */
+static int all_to_one_or_all(coll_team_t *t, const void *mine, size_t bytes, unsigned char *all,
+                             int to)
+{
+    coll_xfer_t *x = malloc(sizeof(*x) * 2 * (size_t)t->size);
+    int nx = 0, rc;
+
+    if (!x)
+        return core_err(PRAAS_ERR_NOMEM, "no memory for a collective");
+    for (int p = 0; p < t->size; p++) {
+        if (p == t->rank)
+            continue;
+        if (to < 0 || to == p)
+            x[nx++] = coll_send(p, mine, bytes);
+        if (all)
+            x[nx++] = coll_recv(p, all + (size_t)p * bytes, bytes);
+    }
+    if (all)
+        memcpy(all + (size_t)t->rank * bytes, mine, bytes);
+    rc = coll_run(t, x, nx);
+    free(x);
+    return rc;
+}
+
+/* Fold the n vectors of all in rank order; the result ends in the last. */
+static unsigned char *fold_in_order(coll_team_t *t, unsigned char *all, size_t count,
+                                    size_t bytes, praas_type_t type, praas_op_t op)
+{
+    for (int k = 1; k < t->size; k++)
+        coll_op_apply(op, type, all + (size_t)(k - 1) * bytes, all + (size_t)k * bytes, count);
+    return all + (size_t)(t->size - 1) * bytes;
+}
+
+PRAAS_API int praas_barrier(void)
+{
+    coll_team_t *t;
+    int rc = coll_team_get(&t);
+
+    return rc ? rc : coll_barrier(t);
+}
+
+PRAAS_API int praas_allreduce(const void *send, void *recv, size_t count, praas_type_t type,
+                              praas_op_t op)
+{
+    size_t ts, bytes;
+    unsigned char *all;
+    coll_team_t *t;
+    int rc;
+
+    rc = coll_begin("allreduce", send, recv, count, type, &t, &ts);
+    if (!rc)
+        rc = coll_op_check(op, type);
+    if (rc || !count)
+        return rc;
+    bytes = count * ts;
+    if (send != PRAAS_IN_PLACE && send != recv)
+        memcpy(recv, send, bytes);
+    if (t->size == 1)
+        return 0;
+    if (!coll_use_gather(count, bytes, t->size, op)) {
+        rc = ring_reduce_scatter(t, recv, count, type, op, 0);
+        return rc ? rc : ring_allgather(t, recv, count, ts, 0);
+    }
+    all = malloc(bytes * (size_t)t->size);
+    if (!all)
+        return core_err(PRAAS_ERR_NOMEM, "allreduce: no memory for %d x %zu bytes", t->size,
+                        bytes);
+    rc = all_to_one_or_all(t, recv, bytes, all, -1);
+    if (!rc)
+        memcpy(recv, fold_in_order(t, all, count, bytes, type, op), bytes);
+    free(all);
+    return rc;
+}
+
+PRAAS_API int praas_reduce(const void *send, void *recv, size_t count, praas_type_t type,
+                           praas_op_t op, int root)
+{
+    size_t ts, bytes;
+    unsigned char *acc;
+    coll_team_t *t;
+    int rc;
+
+    rc = coll_begin("reduce", send, send, count, type, &t, &ts);
+    if (!rc)
+        rc = coll_op_check(op, type);
+    if (!rc)
+        rc = coll_check_root(t, root, "reduce");
+    if (!rc && t->rank == root && count && !recv)
+        rc = core_err(PRAAS_ERR_INVALID, "reduce: NULL receive buffer at the root");
+    if (rc || !count)
+        return rc;
+    bytes = count * ts;
+    if (send == PRAAS_IN_PLACE)
+        send = recv; /* only meaningful at the root */
+    if (t->size == 1) {
+        if (send != recv)
+            memcpy(recv, send, bytes);
+        return 0;
+    }
+    if (coll_use_gather(count, bytes, t->size, op)) {
+        unsigned char *all = t->rank == root ? malloc(bytes * (size_t)t->size) : NULL;
+        if (t->rank == root && !all)
+            return core_err(PRAAS_ERR_NOMEM, "reduce: no memory");
+        if (t->rank == root) {
+            coll_xfer_t *x = malloc(sizeof(*x) * (size_t)t->size);
+            int nx = 0;
+            for (int p = 0; p < t->size && x; p++)
+                if (p != root)
+                    x[nx++] = coll_recv(p, all + (size_t)p * bytes, bytes);
+            memcpy(all + (size_t)root * bytes, send, bytes);
+            rc = x ? coll_run(t, x, nx) : PRAAS_ERR_NOMEM;
+            free(x);
+            if (!rc)
+                memcpy(recv, fold_in_order(t, all, count, bytes, type, op), bytes);
+            free(all);
+            return rc;
+        }
+        coll_xfer_t x = coll_send(root, send, bytes);
+        return coll_run(t, &x, 1);
+    }
+    /* Ring reduce-scatter into a scratch copy, then every block to root. */
+    acc = malloc(bytes);
+    if (!acc)
+        return core_err(PRAAS_ERR_NOMEM, "reduce: no memory for %zu bytes", bytes);
+    memcpy(acc, send, bytes);
+    rc = ring_reduce_scatter(t, acc, count, type, op, 0);
+    if (!rc) {
+        int n = t->size, mine = mod(t->rank + 1, n);
+        if (t->rank == root) {
+            coll_xfer_t *x = malloc(sizeof(*x) * (size_t)n);
+            int nx = 0;
+            for (int p = 0; p < n && x; p++) {
+                int b = mod(p + 1, n);
+                if (p != root)
+                    x[nx++] = coll_recv(p, (unsigned char *)recv + blk_first(count, n, b) * ts,
+                                        blk_count(count, n, b) * ts);
+            }
+            memcpy((unsigned char *)recv + blk_first(count, n, mine) * ts,
+                   acc + blk_first(count, n, mine) * ts, blk_count(count, n, mine) * ts);
+            rc = x ? coll_run(t, x, nx) : PRAAS_ERR_NOMEM;
+            free(x);
+        } else {
+            coll_xfer_t x = coll_send(root, acc + blk_first(count, n, mine) * ts,
+                                      blk_count(count, n, mine) * ts);
+            rc = coll_run(t, &x, 1);
+        }
+    }
+    free(acc);
+    return rc;
+}
+
+PRAAS_API int praas_reduce_scatter_block(const void *send, void *recv, size_t count,
+                                         praas_type_t type, praas_op_t op)
+{
+    size_t ts, bytes, total;
+    unsigned char *acc;
+    coll_team_t *t;
+    int rc;
+
+    rc = coll_begin("reduce_scatter_block", send, recv, count, type, &t, &ts);
+    if (!rc)
+        rc = coll_op_check(op, type);
+    if (rc || !count)
+        return rc;
+    bytes = count * ts;
+    total = count * (size_t)t->size;
+    if (send == PRAAS_IN_PLACE)
+        send = recv;
+    acc = malloc(total * ts);
+    if (!acc)
+        return core_err(PRAAS_ERR_NOMEM, "reduce_scatter_block: no memory");
+    memcpy(acc, send, total * ts);
+    if (t->size == 1)
+        rc = 0;
+    else if (coll_op_commutes(op))
+        rc = ring_reduce_scatter(t, acc, total, type, op, -1);
+    else
+        rc = praas_allreduce(PRAAS_IN_PLACE, acc, total, type, op);
+    if (!rc)
+        memcpy(recv, acc + (size_t)t->rank * bytes, bytes);
+    free(acc);
+    return rc;
+}
+
+PRAAS_API int praas_allgather(const void *send, size_t count, praas_type_t type, void *recv)
+{
+    size_t ts, bytes;
+    unsigned char *mine;
+    coll_team_t *t;
+    int rc;
+
+    rc = coll_begin("allgather", send, recv, count, type, &t, &ts);
+    if (rc || !count)
+        return rc;
+    bytes = count * ts;
+    mine = (unsigned char *)recv + (size_t)t->rank * bytes;
+    if (send != PRAAS_IN_PLACE && send != mine)
+        memcpy(mine, send, bytes);
+    if (t->size == 1)
+        return 0;
+    if (bytes * (size_t)t->size <= (size_t)core_cfg()->coll_small)
+        return all_to_one_or_all(t, mine, bytes, recv, -1);
+    /* The ring over blocks of exactly `count` elements: block p is rank p's. */
+    return ring_allgather(t, recv, count * (size_t)t->size, ts, -1);
+}
+
+PRAAS_API int praas_gather(const void *send, size_t count, praas_type_t type, void *recv,
+                           int root)
+{
+    size_t ts, bytes;
+    coll_team_t *t;
+    int rc;
+
+    rc = coll_begin("gather", send, send, count, type, &t, &ts);
+    if (!rc)
+        rc = coll_check_root(t, root, "gather");
+    if (!rc && t->rank == root && count && !recv)
+        rc = core_err(PRAAS_ERR_INVALID, "gather: NULL receive buffer at the root");
+    if (rc || !count)
+        return rc;
+    bytes = count * ts;
+    if (t->rank != root) {
+        coll_xfer_t x = coll_send(root, send, bytes);
+        return coll_run(t, &x, 1);
+    }
+    coll_xfer_t *x = malloc(sizeof(*x) * (size_t)t->size);
+    int nx = 0;
+    if (!x)
+        return core_err(PRAAS_ERR_NOMEM, "gather: no memory");
+    for (int p = 0; p < t->size; p++)
+        if (p != root)
+            x[nx++] = coll_recv(p, (unsigned char *)recv + (size_t)p * bytes, bytes);
+    if (send != PRAAS_IN_PLACE)
+        memcpy((unsigned char *)recv + (size_t)root * bytes, send, bytes);
+    rc = coll_run(t, x, nx);
+    free(x);
+    return rc;
+}
+
+PRAAS_API int praas_scatter(const void *send, size_t count, praas_type_t type, void *recv,
+                            int root)
+{
+    size_t ts, bytes;
+    coll_team_t *t;
+    int rc;
+
+    rc = coll_begin("scatter", recv, recv, count, type, &t, &ts);
+    if (!rc)
+        rc = coll_check_root(t, root, "scatter");
+    if (!rc && t->rank == root && count && !send)
+        rc = core_err(PRAAS_ERR_INVALID, "scatter: NULL send buffer at the root");
+    if (rc || !count)
+        return rc;
+    bytes = count * ts;
+    if (t->rank != root) {
+        coll_xfer_t x = coll_recv(root, recv, bytes);
+        return coll_run(t, &x, 1);
+    }
+    coll_xfer_t *x = malloc(sizeof(*x) * (size_t)t->size);
+    int nx = 0;
+    if (!x)
+        return core_err(PRAAS_ERR_NOMEM, "scatter: no memory");
+    for (int p = 0; p < t->size; p++)
+        if (p != root)
+            x[nx++] = coll_send(p, (const unsigned char *)send + (size_t)p * bytes, bytes);
+    if (recv != PRAAS_IN_PLACE)
+        memcpy(recv, (const unsigned char *)send + (size_t)root * bytes, bytes);
+    rc = coll_run(t, x, nx);
+    free(x);
+    return rc;
+}
+
+PRAAS_API int praas_alltoall(const void *send, size_t count, praas_type_t type, void *recv)
+{
+    size_t ts, bytes;
+    unsigned char *copy = NULL;
+    coll_team_t *t;
+    int rc, nx = 0;
+
+    rc = coll_begin("alltoall", send, recv, count, type, &t, &ts);
+    if (rc || !count)
+        return rc;
+    bytes = count * ts;
+    if (send == PRAAS_IN_PLACE) {
+        /* The blocks to send are in recv, which the receives overwrite. */
+        copy = malloc(bytes * (size_t)t->size);
+        if (!copy)
+            return core_err(PRAAS_ERR_NOMEM, "alltoall: no memory");
+        memcpy(copy, recv, bytes * (size_t)t->size);
+        send = copy;
+    }
+    coll_xfer_t *x = malloc(sizeof(*x) * 2 * (size_t)t->size);
+    if (!x) {
+        free(copy);
+        return core_err(PRAAS_ERR_NOMEM, "alltoall: no memory");
+    }
+    for (int k = 1; k < t->size; k++) {
+        /* Pairwise order spreads the load: step k talks to rank +- k. */
+        int to = mod(t->rank + k, t->size), from = mod(t->rank - k, t->size);
+        x[nx++] = coll_send(to, (const unsigned char *)send + (size_t)to * bytes, bytes);
+        x[nx++] = coll_recv(from, (unsigned char *)recv + (size_t)from * bytes, bytes);
+    }
+    memcpy((unsigned char *)recv + (size_t)t->rank * bytes,
+           (const unsigned char *)send + (size_t)t->rank * bytes, bytes);
+    rc = coll_run(t, x, nx);
+    free(x);
+    free(copy);
+    return rc;
+}
+
+PRAAS_API int praas_bcast(void *buf, size_t count, praas_type_t type, int root)
+{
+    int n, vr, rc, nx = 0;
+    size_t ts, bytes;
+    coll_xfer_t x[64];
+    coll_team_t *t;
+    int mask;
+
+    rc = coll_begin("bcast", buf, buf, count, type, &t, &ts);
+    if (!rc)
+        rc = coll_check_root(t, root, "bcast");
+    if (rc || !count || t->size == 1)
+        return rc;
+    n = t->size;
+    bytes = count * ts;
+    vr = mod(t->rank - root, n);
+    /* Binomial tree on ranks relative to the root: receive from the parent
+     * (vr without its lowest set bit), then send to vr + 2^k below it. */
+    for (mask = 1; mask < n; mask <<= 1) {
+        if (vr & mask) {
+            coll_xfer_t up = coll_recv(mod(vr - mask + root, n), buf, bytes);
+            rc = coll_run(t, &up, 1);
+            if (rc)
+                return rc;
+            break;
+        }
+    }
+    for (mask >>= 1; mask > 0; mask >>= 1)
+        if (vr + mask < n)
+            x[nx++] = coll_send(mod(vr + mask + root, n), buf, bytes);
+    return coll_run(t, x, nx);
+}

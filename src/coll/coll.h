@@ -1,0 +1,108 @@
+/*
+ * Collectives: the internal structures shared by the files of src/coll/.
+ *
+ * Everything moves through one window per team (the workers of the view),
+ * created at the first collective. Each rank's part of it holds
+ *   - flags (int64): posted[s], the chunks rank s has written into this
+ *     rank's slots; credit[r], the chunks rank r has consumed of those this
+ *     rank wrote to it; bar[k], the dissemination barrier's round k;
+ *   - slots: for every sender, a ring of COLL_DEPTH chunks (a small header,
+ *     then up to chunk bytes of data).
+ * A channel from rank a to rank b is a's writes into b's ring: a waits for a
+ * free slot (credit), writes a chunk, then bumps posted[a] at b; b waits
+ * for posted, consumes the chunk (copy or reduce), then bumps credit[b] at a.
+ * Large messages thus stream through in pipelined chunks, and each
+ * algorithm step is a set of sends and receives run together (coll_run),
+ * so no order of blocking calls can deadlock.
+ *
+ * On one node the window is in shared memory: a write is a memcpy into the
+ * peer's mapped memory and a notification one CPU atomic. Elsewhere it is a
+ * put, a flush and an accumulate on the flag (the window's transport path).
+ */
+#ifndef PRAAS_COLL_COLL_H
+#define PRAAS_COLL_COLL_H
+
+#include <stdint.h>
+
+#include <praas/coll.h>
+#include <praas/rma.h>
+
+/* Chunks in flight per channel. */
+#define COLL_DEPTH 4
+#define COLL_BAR_ROUNDS 32
+
+typedef struct coll_chunk_hdr {
+    uint64_t msg_bytes; /* length of the whole message: checked by the receiver */
+    uint64_t pad;
+} coll_chunk_hdr_t;
+
+typedef struct coll_team {
+    int rank, size;
+    praas_win_t win;
+    unsigned char *base;   /* this rank's window memory */
+    unsigned char **peers; /* every rank's memory, when mapped (shared memory) */
+    size_t chunk;          /* data bytes per chunk */
+    size_t slot_bytes;     /* header + chunk */
+    size_t flags_bytes;
+    uint64_t *sent;        /* chunks written to each peer */
+    uint64_t *consumed;    /* chunks consumed from each peer */
+    uint64_t barriers;     /* barriers done */
+    int broken;            /* a collective failed half-way: channels out of step */
+    int timeout_ms;
+} coll_team_t;
+
+/* One send or receive of an algorithm step. */
+typedef enum coll_xfer_kind { COLL_SEND, COLL_RECV_COPY, COLL_RECV_REDUCE } coll_xfer_kind_t;
+
+typedef struct coll_xfer {
+    coll_xfer_kind_t kind;
+    int peer;
+    void *buf;             /* source (send) or destination (receive) */
+    size_t bytes;
+    praas_op_t op;         /* COLL_RECV_REDUCE: buf = buf OP chunk, element-wise */
+    praas_type_t type;
+    size_t done;           /* bytes moved so far */
+} coll_xfer_t;
+
+/* The team of the view, created at the first call (collectively). */
+int coll_team_get(coll_team_t **team_p);
+
+/* Run every transfer until all are done; PRAAS_ERR_TIMEOUT after the
+ * operation timeout, PRAAS_ERR_INVALID when a peer's message length
+ * differs from the one expected (mismatched counts). */
+int coll_run(coll_team_t *team, coll_xfer_t *xfers, int n);
+
+/* Shorthands that fill a coll_xfer_t. */
+static inline coll_xfer_t coll_send(int peer, const void *buf, size_t bytes)
+{
+    return (coll_xfer_t){.kind = COLL_SEND, .peer = peer, .buf = (void *)buf, .bytes = bytes};
+}
+
+static inline coll_xfer_t coll_recv(int peer, void *buf, size_t bytes)
+{
+    return (coll_xfer_t){.kind = COLL_RECV_COPY, .peer = peer, .buf = buf, .bytes = bytes};
+}
+
+static inline coll_xfer_t coll_recv_reduce(int peer, void *buf, size_t bytes, praas_op_t op,
+                                           praas_type_t type)
+{
+    return (coll_xfer_t){.kind = COLL_RECV_REDUCE, .peer = peer, .buf = buf, .bytes = bytes,
+                         .op = op, .type = type};
+}
+
+/* The dissemination barrier. */
+int coll_barrier(coll_team_t *team);
+
+/* ---- ops (op.c) ---- */
+
+/* Check that op (predefined or user-defined) reduces type in a collective. */
+int coll_op_check(praas_op_t op, praas_type_t type);
+/* inout = in OP inout, element-wise (MPI's order for user functions). */
+void coll_op_apply(praas_op_t op, praas_type_t type, const void *in, void *inout, size_t count);
+/* Whether op is commutative (every predefined op is). */
+int coll_op_commutes(praas_op_t op);
+
+/* Release the team (praas_finalize). */
+void coll_team_release(void);
+
+#endif /* PRAAS_COLL_COLL_H */

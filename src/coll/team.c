@@ -1,0 +1,303 @@
+/*
+ * The collective team: its window, the chunk channels between ranks
+ * (coll_run) and the dissemination barrier. See coll.h for the layout.
+ */
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coll/coll.h"
+#include "core/common.h"
+#include "core/context.h"
+#include "core/error.h"
+#include "rma/op.h"
+
+static coll_team_t *coll_world;
+
+/* Flag indices in a rank's flags area. */
+static inline size_t flag_posted(const coll_team_t *t, int sender)
+{
+    (void)t;
+    return (size_t)sender;
+}
+
+static inline size_t flag_credit(const coll_team_t *t, int receiver)
+{
+    return (size_t)t->size + (size_t)receiver;
+}
+
+static inline size_t flag_bar(const coll_team_t *t, int round)
+{
+    return 2 * (size_t)t->size + (size_t)round;
+}
+
+/* Byte offset of sender's slot i in a receiver's memory. */
+static inline size_t slot_off(const coll_team_t *t, int sender, uint64_t i)
+{
+    return t->flags_bytes + ((size_t)sender * COLL_DEPTH + (size_t)(i % COLL_DEPTH)) *
+                                t->slot_bytes;
+}
+
+static inline uint64_t flag_read(const coll_team_t *t, size_t idx)
+{
+    return __atomic_load_n((uint64_t *)t->base + idx, __ATOMIC_ACQUIRE);
+}
+
+/* Add one to flag idx at peer, after everything written to it before. */
+static int flag_bump(coll_team_t *t, int peer, size_t idx)
+{
+    static const int64_t one = 1;
+
+    if (t->peers) {
+        __atomic_fetch_add((uint64_t *)t->peers[peer] + idx, 1, __ATOMIC_RELEASE);
+        return 0;
+    }
+    return praas_accumulate(&one, 1, PRAAS_INT64, peer, idx * sizeof(int64_t), PRAAS_OP_SUM,
+                            t->win);
+}
+
+/* Write bytes at offset off of peer's memory (remotely complete on return
+ * for the transport path, so a following flag_bump orders after it). */
+static int peer_write(coll_team_t *t, int peer, size_t off, const void *a, size_t alen,
+                      const void *b, size_t blen)
+{
+    int rc;
+
+    if (t->peers) {
+        memcpy(t->peers[peer] + off, a, alen);
+        if (blen)
+            memcpy(t->peers[peer] + off + alen, b, blen);
+        return 0;
+    }
+    rc = praas_put(a, alen, PRAAS_BYTE, peer, off, t->win);
+    if (!rc && blen)
+        rc = praas_put(b, blen, PRAAS_BYTE, peer, off + alen, t->win);
+    if (!rc)
+        rc = praas_win_flush(peer, t->win);
+    return rc;
+}
+
+static void coll_team_free(coll_team_t *t)
+{
+    if (t->win) {
+        if (!t->peers)
+            praas_win_unlock_all(t->win);
+        praas_win_free(&t->win);
+    }
+    free(t->peers);
+    free(t->sent);
+    free(t->consumed);
+    free(t);
+}
+
+void coll_team_release(void)
+{
+    if (coll_world) {
+        coll_team_free(coll_world);
+        coll_world = NULL;
+    }
+}
+
+int coll_team_get(coll_team_t **team_p)
+{
+    const core_cfg_t *cfg = core_cfg();
+    coll_team_t *t;
+    size_t bytes;
+    int rc;
+
+    if (coll_world) {
+        *team_p = coll_world;
+        return 0;
+    }
+    if (!cfg)
+        return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
+    t = calloc(1, sizeof(*t));
+    if (!t)
+        return core_err(PRAAS_ERR_NOMEM, "no memory for the collective team");
+    t->rank = (int)cfg->rank;
+    t->size = (int)cfg->size;
+    t->timeout_ms = (int)cfg->op_timeout_ms;
+    /* Chunks big enough to stream at memory speed, small enough that the
+     * window stays a few MiB per rank whatever the worker count. */
+    t->chunk = (size_t)cfg->coll_chunk;
+    if ((size_t)t->size * COLL_DEPTH * t->chunk > ((size_t)64 << 20))
+        t->chunk = PRAAS_MAX(((size_t)64 << 20) / ((size_t)t->size * COLL_DEPTH), 4096);
+    t->chunk &= ~(size_t)63; /* whole elements of every type */
+    t->slot_bytes = sizeof(coll_chunk_hdr_t) + t->chunk;
+    t->flags_bytes = ((2 * (size_t)t->size + COLL_BAR_ROUNDS) * sizeof(uint64_t) + 63) &
+                     ~(size_t)63;
+    bytes = t->flags_bytes + (size_t)t->size * COLL_DEPTH * t->slot_bytes;
+    t->sent = calloc((size_t)t->size, sizeof(*t->sent));
+    t->consumed = calloc((size_t)t->size, sizeof(*t->consumed));
+    if (!t->sent || !t->consumed) {
+        rc = core_err(PRAAS_ERR_NOMEM, "no memory for the collective team");
+        goto err;
+    }
+    rc = praas_win_allocate(bytes, 1, &t->base, &t->win);
+    if (rc)
+        goto err;
+    memset(t->base, 0, t->flags_bytes);
+    /* Shared memory: address every peer directly. */
+    if (praas_win_shared_query(t->win, t->rank, NULL, NULL, NULL) == 0) {
+        t->peers = calloc((size_t)t->size, sizeof(*t->peers));
+        if (!t->peers) {
+            rc = core_err(PRAAS_ERR_NOMEM, "no memory for the collective team");
+            goto err;
+        }
+        for (int r = 0; r < t->size; r++)
+            praas_win_shared_query(t->win, r, NULL, NULL, &t->peers[r]);
+    } else {
+        rc = praas_win_lock_all(PRAAS_MODE_NOCHECK, t->win);
+        if (rc)
+            goto err;
+    }
+    /* Nobody writes into a peer before the peer has zeroed its flags. */
+    rc = core_barrier(t->timeout_ms);
+    if (rc)
+        goto err;
+    core_on_finalize(coll_team_release);
+    coll_world = t;
+    *team_p = t;
+    return 0;
+err:
+    coll_team_free(t);
+    return rc;
+}
+
+/* Try to write the next chunk of a send; returns 1 if it did, 0 if the
+ * channel is full, or an error. */
+static int coll_try_send(coll_team_t *t, coll_xfer_t *x)
+{
+    coll_chunk_hdr_t hdr = {.msg_bytes = x->bytes};
+    uint64_t credit = flag_read(t, flag_credit(t, x->peer));
+    size_t n;
+    int rc;
+
+    if (t->sent[x->peer] - credit >= COLL_DEPTH)
+        return 0;
+    n = PRAAS_MIN(t->chunk, x->bytes - x->done);
+    rc = peer_write(t, x->peer, slot_off(t, t->rank, t->sent[x->peer]), &hdr, sizeof(hdr),
+                    (const unsigned char *)x->buf + x->done, n);
+    if (!rc)
+        rc = flag_bump(t, x->peer, flag_posted(t, t->rank));
+    if (rc)
+        return rc;
+    t->sent[x->peer]++;
+    x->done += n;
+    return 1;
+}
+
+/* Try to consume the next chunk of a receive, as try_send. */
+static int coll_try_recv(coll_team_t *t, coll_xfer_t *x)
+{
+    uint64_t posted = flag_read(t, flag_posted(t, x->peer));
+    const unsigned char *slot;
+    coll_chunk_hdr_t hdr;
+    size_t n;
+    int rc;
+
+    if (posted <= t->consumed[x->peer])
+        return 0;
+    slot = t->base + slot_off(t, x->peer, t->consumed[x->peer]);
+    memcpy(&hdr, slot, sizeof(hdr));
+    if (hdr.msg_bytes != x->bytes)
+        return core_err(PRAAS_ERR_INVALID,
+                        "collective: rank %d sent a message of %llu bytes where rank %d expected "
+                        "%zu (mismatched counts or types)",
+                        x->peer, (unsigned long long)hdr.msg_bytes, t->rank, x->bytes);
+    n = PRAAS_MIN(t->chunk, x->bytes - x->done);
+    if (x->kind == COLL_RECV_COPY)
+        memcpy((unsigned char *)x->buf + x->done, slot + sizeof(hdr), n);
+    else
+        coll_op_apply(x->op, x->type, slot + sizeof(hdr), (unsigned char *)x->buf + x->done,
+                      n / praas_type_size(x->type));
+    t->consumed[x->peer]++;
+    x->done += n;
+    rc = flag_bump(t, x->peer, flag_credit(t, t->rank));
+    return rc ? rc : 1;
+}
+
+int coll_run(coll_team_t *t, coll_xfer_t *xfers, int n)
+{
+    uint64_t deadline = core_deadline(t->timeout_ms);
+    tp_ctx_t *tp = core_tp();
+    unsigned idle = 0;
+    int left = 0, rc, first_err = 0;
+
+    if (t->broken)
+        return core_err(PRAAS_ERR_STATE,
+                        "collectives are unusable after an earlier mismatched or failed one");
+    for (int i = 0; i < n; i++) {
+        xfers[i].done = 0;
+        if (xfers[i].bytes)
+            left++;
+    }
+    while (left) {
+        int moved = 0;
+        for (int i = 0; i < n; i++) {
+            coll_xfer_t *x = &xfers[i];
+            if (x->done == x->bytes)
+                continue;
+            rc = x->kind == COLL_SEND ? coll_try_send(t, x) : coll_try_recv(t, x);
+            if (rc < 0) {
+                /* Give up this transfer but finish the others, so the peers
+                 * that wait for our sends see the error too, not a hang. */
+                if (!first_err) {
+                    first_err = rc;
+                    t->broken = 1;
+                }
+                x->done = x->bytes;
+                left--;
+                continue;
+            }
+            moved += rc;
+            if (x->done == x->bytes)
+                left--;
+        }
+        if (moved) {
+            idle = 0;
+            continue;
+        }
+        /* Nothing could move: let the transport deliver, then check the
+         * clock now and then. */
+        if (!t->peers)
+            tp_progress(tp);
+        if ((++idle & 0x3ff) == 0) {
+            if (core_expired(deadline)) {
+                t->broken = 1;
+                return core_err(PRAAS_ERR_TIMEOUT,
+                                "collective: %d transfers of rank %d not done after %d ms", left,
+                                t->rank, t->timeout_ms);
+            }
+            sched_yield();
+        }
+    }
+    return first_err;
+}
+
+int coll_barrier(coll_team_t *t)
+{
+    uint64_t deadline = core_deadline(t->timeout_ms), want = ++t->barriers;
+    tp_ctx_t *tp = core_tp();
+    int rc;
+
+    /* Round k: tell rank + 2^k, wait for rank - 2^k. Round counters only
+     * grow, so an early notice of the next barrier is harmless. */
+    for (int k = 0; (1 << k) < t->size; k++) {
+        unsigned idle = 0;
+        rc = flag_bump(t, (t->rank + (1 << k)) % t->size, flag_bar(t, k));
+        if (rc)
+            return rc;
+        while (flag_read(t, flag_bar(t, k)) < want) {
+            if (!t->peers)
+                tp_progress(tp);
+            if ((++idle & 0x3ff) == 0) {
+                if (core_expired(deadline))
+                    return core_err(PRAAS_ERR_TIMEOUT, "barrier: round %d not done after %d ms",
+                                    k, t->timeout_ms);
+                sched_yield();
+            }
+        }
+    }
+    return 0;
+}
