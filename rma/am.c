@@ -44,15 +44,26 @@ static void rma_am_answer(tp_ctx_t *tp, int src, const rma_am_hdr_t *in, int sta
                  praas_errmsg());
 }
 
-/* The target side of an accumulate-family operation. */
+/* The payload length each kind carries for bytes of data. */
+static size_t rma_am_payload(enum rma_am_kind kind, praas_op_t op, size_t bytes)
+{
+    if (kind == RMA_AM_CAS)
+        return 2 * bytes;
+    if (kind == RMA_AM_GET || op == PRAAS_OP_NO_OP)
+        return 0;
+    return bytes;
+}
+
+/* The target side of an operation carried by a message: puts and gets of
+ * dynamic windows, and the accumulate family of every window. */
 static void rma_am_apply(tp_ctx_t *tp, int src, const rma_am_hdr_t *h, const void *payload,
                          size_t len)
 {
     praas_win_t win = rma_win_lookup(h->win);
     size_t tsize = praas_type_size((praas_type_t)h->type);
     size_t bytes = tsize * h->count;
-    unsigned char small[64], *old = small;
-    int status = 0;
+    unsigned char small[64], *old = small, *target = NULL;
+    int status = 0, answers = h->kind != RMA_AM_ACC && h->kind != RMA_AM_PUT;
 
     /* Never trust a peer: the origin checked all this, but a message that
      * does not fit is answered with an error and changes nothing. */
@@ -60,35 +71,40 @@ static void rma_am_apply(tp_ctx_t *tp, int src, const rma_am_hdr_t *h, const voi
         status = PRAAS_ERR_NOT_FOUND;
     else if (rma_op_check((praas_op_t)h->op, (praas_type_t)h->type))
         status = PRAAS_ERR_INVALID;
-    else if (h->count > ((uint64_t)1 << 40) || h->offset > win->bytes ||
-             bytes > win->bytes - h->offset)
-        status = PRAAS_ERR_RANGE;
-    else if ((h->kind == RMA_AM_CAS && h->count != 1) ||
-             len != (h->kind == RMA_AM_CAS ? 2 * bytes : h->op == PRAAS_OP_NO_OP ? 0 : bytes))
+    else if (h->count > ((uint64_t)1 << 40) || (h->kind == RMA_AM_CAS && h->count != 1) ||
+             len != rma_am_payload((enum rma_am_kind)h->kind, (praas_op_t)h->op, bytes))
         status = PRAAS_ERR_PROTOCOL;
+    else if (!(target = rma_win_locate(win, h->offset, bytes)))
+        status = PRAAS_ERR_RANGE;
     if (status) {
         core_log(CORE_LOG_WARN, "window %u: refusing an operation from rank %d: %s", h->win,
                  src, praas_strerror(status));
         rma_am_answer(tp, src, h, status, NULL, 0);
         return;
     }
-    if (h->kind != RMA_AM_ACC && bytes > sizeof(small)) {
+    if (answers && bytes > sizeof(small)) {
         old = malloc(bytes);
         if (!old) {
             rma_am_answer(tp, src, h, PRAAS_ERR_NOMEM, NULL, 0);
             return;
         }
     }
-    unsigned char *target = (unsigned char *)win->base + h->offset;
-    if (h->kind == RMA_AM_CAS)
+    switch (h->kind) {
+    case RMA_AM_PUT:
+        memcpy(target, payload, bytes);
+        break;
+    case RMA_AM_GET:
+        memcpy(old, target, bytes);
+        break;
+    case RMA_AM_CAS:
         rma_op_cas_atomic((praas_type_t)h->type, payload, (const unsigned char *)payload + tsize,
                           target, old, win->ctl->oplocks);
-    else
+        break;
+    default:
         rma_op_apply_atomic((praas_op_t)h->op, (praas_type_t)h->type, len ? payload : target,
-                            target, h->kind == RMA_AM_ACC ? NULL : old, h->count,
-                            win->ctl->oplocks);
-    rma_am_answer(tp, src, h, 0, h->kind == RMA_AM_ACC ? NULL : old,
-                  h->kind == RMA_AM_ACC ? 0 : bytes);
+                            target, answers ? old : NULL, h->count, win->ctl->oplocks);
+    }
+    rma_am_answer(tp, src, h, 0, answers ? old : NULL, answers ? bytes : 0);
     if (old != small)
         free(old);
 }
@@ -107,6 +123,12 @@ static void rma_am_answered(int src, const rma_am_hdr_t *h, const void *payload,
             memcpy(req->result, payload, len);
         }
         win = req->win;
+    }
+    /* An error nobody waits for (a plain call's) surfaces at the next
+     * flush, unlock, complete or fence of the window. */
+    if (h->status && win && (!req || !req->owned)) {
+        int zero = 0;
+        atomic_compare_exchange_strong(&win->async_err, &zero, h->status);
     }
     if (win)
         atomic_fetch_sub_explicit(&win->targets[src].pending, 1, memory_order_release);
@@ -135,6 +157,8 @@ static void rma_am_handler(void *arg, int src, const void *hdr, size_t hdr_len,
     case RMA_AM_ACC:
     case RMA_AM_GACC:
     case RMA_AM_CAS:
+    case RMA_AM_PUT:
+    case RMA_AM_GET:
         rma_am_apply(tp, src, &h, payload, len);
         break;
     case RMA_AM_ANSWER:
@@ -187,7 +211,7 @@ int rma_am_send_op(praas_win_t win, int target, enum rma_am_kind kind, praas_op_
     };
     unsigned char pair[64];
     const void *payload = origin;
-    size_t len = op == PRAAS_OP_NO_OP ? 0 : bytes;
+    size_t len = rma_am_payload(kind, op, bytes);
     int rc;
 
     if (kind == RMA_AM_CAS) {
@@ -195,7 +219,6 @@ int rma_am_send_op(praas_win_t win, int target, enum rma_am_kind kind, praas_op_
         memcpy(pair, origin, tsize);
         memcpy(pair + tsize, compare, tsize);
         payload = pair;
-        len = 2 * tsize;
     }
     atomic_fetch_add_explicit(&win->targets[target].pending, 1, memory_order_relaxed);
     if (req && req->owned)

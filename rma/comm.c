@@ -52,7 +52,13 @@ static int rma_check_op(praas_win_t win, const void *buf, size_t count, praas_ty
                         count, disp);
     bytes = count * tsize;
     off = disp * (size_t)t->disp_unit;
-    if (off > t->size || bytes > t->size - off)
+    /* A dynamic window's displacement is an address at the target, which
+     * checks it against its attached regions. */
+    if (win->flavor == PRAAS_WIN_FLAVOR_DYNAMIC) {
+        if (off + bytes < off)
+            return core_err(PRAAS_ERR_RANGE, "%s: address %zu + %zu bytes overflows", what, off,
+                            bytes);
+    } else if (off > t->size || bytes > t->size - off)
         return core_err(PRAAS_ERR_RANGE,
                         "%s: displacement %zu (byte %zu) + %zu bytes is past the end of %s "
                         "(%zu bytes) at rank %d",
@@ -75,8 +81,34 @@ static inline tp_rkey_t *rma_remote(praas_win_t win, int target, uint64_t off,
     return t->rkey;
 }
 
+/* A get from a dynamic window: the target answers with the data. */
+static int rma_get_dynamic(praas_win_t win, int target, uint64_t addr, void *origin,
+                           size_t bytes, struct praas_request *req)
+{
+    struct praas_request *ireq = req;
+    int rc;
+
+    if (!ireq) {
+        /* The answer handler fills origin and frees this one. */
+        ireq = calloc(1, sizeof(*ireq));
+        if (!ireq)
+            return core_err(PRAAS_ERR_NOMEM, "no memory for a request");
+        ireq->win = win;
+        ireq->target = target;
+    }
+    ireq->result = origin;
+    rc = rma_am_send_op(win, target, RMA_AM_GET, PRAAS_OP_REPLACE, PRAAS_BYTE, addr, NULL, NULL,
+                        bytes, ireq);
+    if (rc && ireq != req)
+        free(ireq);
+    return rc;
+}
+
+/* comp completes transport puts; req (r* calls, or NULL) the messages of
+ * dynamic windows. */
 static int rma_put_common(const void *origin, size_t count, praas_type_t type, int target,
-                          size_t disp, praas_win_t win, tp_comp_t *comp)
+                          size_t disp, praas_win_t win, tp_comp_t *comp,
+                          struct praas_request *req)
 {
     uint64_t off, roff;
     size_t bytes;
@@ -91,12 +123,16 @@ static int rma_put_common(const void *origin, size_t count, praas_type_t type, i
         memcpy(win->targets[target].base + off, origin, bytes);
         return 0;
     }
+    if (win->flavor == PRAAS_WIN_FLAVOR_DYNAMIC)
+        return rma_am_send_op(win, target, RMA_AM_PUT, PRAAS_OP_REPLACE, PRAAS_BYTE, off, origin,
+                              NULL, bytes, req);
     rkey = rma_remote(win, target, off, &roff);
     return tp_put(core_tp(), target, origin, bytes, rkey, roff, comp);
 }
 
 static int rma_get_common(void *origin, size_t count, praas_type_t type, int target,
-                          size_t disp, praas_win_t win, tp_comp_t *comp)
+                          size_t disp, praas_win_t win, tp_comp_t *comp,
+                          struct praas_request *req)
 {
     uint64_t off, roff;
     size_t bytes;
@@ -111,6 +147,8 @@ static int rma_get_common(void *origin, size_t count, praas_type_t type, int tar
         memcpy(origin, win->targets[target].base + off, bytes);
         return 0;
     }
+    if (win->flavor == PRAAS_WIN_FLAVOR_DYNAMIC)
+        return rma_get_dynamic(win, target, off, origin, bytes, req);
     rkey = rma_remote(win, target, off, &roff);
     return tp_get(core_tp(), target, origin, bytes, rkey, roff, comp);
 }
@@ -178,13 +216,15 @@ static int rma_acc_common(const void *origin, void *result, size_t count, praas_
 PRAAS_API int praas_put(const void *origin, size_t count, praas_type_t type, int target,
                         size_t disp, praas_win_t win)
 {
-    return rma_put_common(origin, count, type, target, disp, win, win ? &win->comp : NULL);
+    return rma_put_common(origin, count, type, target, disp, win, win ? &win->comp : NULL,
+                          NULL);
 }
 
 PRAAS_API int praas_get(void *origin, size_t count, praas_type_t type, int target, size_t disp,
                         praas_win_t win)
 {
-    return rma_get_common(origin, count, type, target, disp, win, win ? &win->comp : NULL);
+    return rma_get_common(origin, count, type, target, disp, win, win ? &win->comp : NULL,
+                          NULL);
 }
 
 PRAAS_API int praas_accumulate(const void *origin, size_t count, praas_type_t type, int target,
@@ -292,7 +332,7 @@ PRAAS_API int praas_rput(const void *origin, size_t count, praas_type_t type, in
 
     if (rc)
         return rc;
-    rc = rma_put_common(origin, count, type, target, disp, win, &req->comp);
+    rc = rma_put_common(origin, count, type, target, disp, win, &req->comp, req);
     return rma_req_finish(rc, req, req_p);
 }
 
@@ -304,7 +344,7 @@ PRAAS_API int praas_rget(void *origin, size_t count, praas_type_t type, int targ
 
     if (rc)
         return rc;
-    rc = rma_get_common(origin, count, type, target, disp, win, &req->comp);
+    rc = rma_get_common(origin, count, type, target, disp, win, &req->comp, req);
     return rma_req_finish(rc, req, req_p);
 }
 

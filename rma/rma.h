@@ -26,6 +26,7 @@
 #ifndef PRAAS_RMA_RMA_H
 #define PRAAS_RMA_RMA_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -62,6 +63,12 @@ typedef struct rma_target {
     int in_start;           /* member of the current start group */
 } rma_target_t;
 
+/* An attached region of a dynamic window. */
+typedef struct rma_region {
+    uintptr_t base;
+    size_t size;
+} rma_region_t;
+
 enum rma_access { RMA_ACCESS_NONE, RMA_ACCESS_FENCE, RMA_ACCESS_PSCW, RMA_ACCESS_LOCK_ALL };
 
 struct praas_win {
@@ -92,6 +99,11 @@ struct praas_win {
     atomic_int *posts;
     atomic_int *completes;
     tp_comp_t comp;            /* local completion of puts and gets */
+    atomic_int async_err;      /* a target's error for a call nobody waits on */
+    /* Dynamic windows: attached regions; the progress engine reads them. */
+    pthread_mutex_t regions_lock;
+    rma_region_t *regions;
+    int nregions, regions_cap;
 };
 
 /* A request of the r* calls. */
@@ -109,6 +121,12 @@ struct praas_request {
 
 /* The window with this id, or NULL (for the target side of messages). */
 praas_win_t rma_win_lookup(uint32_t id);
+
+/* The local address of [offset, offset + bytes) of this rank's part of
+ * win, or NULL if it is not all there. For dynamic windows offset is an
+ * address, which must lie in one attached region. Thread-safe. */
+unsigned char *rma_win_locate(praas_win_t win, uint64_t offset, size_t bytes);
+
 const char *rma_win_name(praas_win_t win); /* "window 3" */
 
 /* ---- comm.c ---- */
@@ -131,6 +149,8 @@ enum rma_am_kind {
     RMA_AM_ANSWER,
     RMA_AM_POST,
     RMA_AM_COMPLETE,
+    RMA_AM_PUT, /* dynamic windows: data to an attached address, acked */
+    RMA_AM_GET, /* dynamic windows: answered with the data */
 };
 int rma_am_send_op(praas_win_t win, int target, enum rma_am_kind kind, praas_op_t op,
                    praas_type_t type, uint64_t offset, const void *origin,

@@ -48,6 +48,27 @@ praas_win_t rma_win_lookup(uint32_t id)
     return win && win->id == id ? win : NULL;
 }
 
+unsigned char *rma_win_locate(praas_win_t win, uint64_t offset, size_t bytes)
+{
+    unsigned char *p = NULL;
+
+    if (win->flavor != PRAAS_WIN_FLAVOR_DYNAMIC)
+        return offset <= win->bytes && bytes <= win->bytes - offset
+                   ? (unsigned char *)win->base + offset
+                   : NULL;
+    pthread_mutex_lock(&win->regions_lock);
+    for (int i = 0; i < win->nregions; i++) {
+        rma_region_t *r = &win->regions[i];
+        if (offset >= r->base && offset - r->base <= r->size &&
+            bytes <= r->size - (offset - r->base)) {
+            p = (unsigned char *)(uintptr_t)offset;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&win->regions_lock);
+    return p;
+}
+
 const char *rma_win_name(praas_win_t win)
 {
     static _Thread_local char name[32];
@@ -233,6 +254,8 @@ static void rma_win_release(praas_win_t win)
     free(win->completes);
     free(win->post_ranks);
     free(win->start_ranks);
+    free(win->regions);
+    pthread_mutex_destroy(&win->regions_lock);
     free(win);
 }
 
@@ -285,6 +308,7 @@ static int rma_win_new(praas_win_flavor_t flavor, void *base, size_t size, int d
     win->bytes = size;
     win->disp_unit = disp_unit;
     tp_comp_init(&win->comp);
+    pthread_mutex_init(&win->regions_lock, NULL);
     win->targets = calloc((size_t)win->size, sizeof(*win->targets));
     win->posts = calloc((size_t)win->size, sizeof(*win->posts));
     win->completes = calloc((size_t)win->size, sizeof(*win->completes));
@@ -418,6 +442,67 @@ PRAAS_API int praas_win_create(void *base, size_t size, int disp_unit, praas_win
     if (!win_p)
         return core_err(PRAAS_ERR_INVALID, "praas_win_create: NULL output argument");
     return rma_win_new(PRAAS_WIN_FLAVOR_CREATE, base, size, disp_unit, win_p);
+}
+
+PRAAS_API int praas_win_create_dynamic(praas_win_t *win_p)
+{
+    if (!win_p)
+        return core_err(PRAAS_ERR_INVALID, "praas_win_create_dynamic: NULL output argument");
+    return rma_win_new(PRAAS_WIN_FLAVOR_DYNAMIC, NULL, 0, 1, win_p);
+}
+
+PRAAS_API int praas_win_attach(praas_win_t win, void *base, size_t size)
+{
+    uintptr_t b = (uintptr_t)base;
+    int rc = 0;
+
+    if (!win || win->flavor != PRAAS_WIN_FLAVOR_DYNAMIC)
+        return core_err(PRAAS_ERR_INVALID, "praas_win_attach needs a dynamic window");
+    if (!base || !size || b + size < b)
+        return core_err(PRAAS_ERR_INVALID, "praas_win_attach of %zu bytes at %p", size, base);
+    pthread_mutex_lock(&win->regions_lock);
+    for (int i = 0; i < win->nregions && !rc; i++) {
+        rma_region_t *r = &win->regions[i];
+        if (b < r->base + r->size && r->base < b + size)
+            rc = core_err(PRAAS_ERR_EXISTS,
+                          "praas_win_attach: [%p, +%zu) overlaps a region attached to %s", base,
+                          size, rma_win_name(win));
+    }
+    if (!rc && win->nregions == win->regions_cap) {
+        int cap = win->regions_cap ? 2 * win->regions_cap : 8;
+        rma_region_t *grown = realloc(win->regions, sizeof(*grown) * (size_t)cap);
+        if (!grown)
+            rc = core_err(PRAAS_ERR_NOMEM, "no memory to attach a region");
+        else {
+            win->regions = grown;
+            win->regions_cap = cap;
+        }
+    }
+    if (!rc)
+        win->regions[win->nregions++] = (rma_region_t){b, size};
+    pthread_mutex_unlock(&win->regions_lock);
+    return rc;
+}
+
+PRAAS_API int praas_win_detach(praas_win_t win, const void *base)
+{
+    int rc;
+
+    if (!win || win->flavor != PRAAS_WIN_FLAVOR_DYNAMIC)
+        return core_err(PRAAS_ERR_INVALID, "praas_win_detach needs a dynamic window");
+    rc = core_err(PRAAS_ERR_NOT_FOUND, "praas_win_detach: nothing is attached at %p to %s", base,
+                  rma_win_name(win));
+    pthread_mutex_lock(&win->regions_lock);
+    for (int i = 0; i < win->nregions; i++) {
+        if (win->regions[i].base == (uintptr_t)base) {
+            win->regions[i] = win->regions[--win->nregions];
+            rc = 0;
+            core_err_clear();
+            break;
+        }
+    }
+    pthread_mutex_unlock(&win->regions_lock);
+    return rc;
 }
 
 PRAAS_API int praas_win_shared_query(praas_win_t win, int rank, size_t *size_p,

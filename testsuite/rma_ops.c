@@ -464,6 +464,54 @@ static void test_shared(void)
     lt_check(ok, "shared window: neighbours' memory is loaded directly, contiguous by rank");
 }
 
+/* ---- dynamic windows: attach, address by the target's address ---- */
+
+static void test_dynamic(void)
+{
+    int right = (lt_rank + 1) % lt_size, left = (lt_rank + lt_size - 1) % lt_size, ok = 1, rc;
+    int64_t *buf = calloc(N, sizeof(int64_t)), src[N], got[N];
+    uint64_t mine = (uint64_t)(uintptr_t)buf, *addrs = calloc((size_t)lt_size, 8);
+    praas_win_t win;
+
+    ok &= lt_report(praas_win_create_dynamic(&win), "create_dynamic");
+    ok &= lt_report(praas_win_attach(win, buf, N * sizeof(int64_t)), "attach");
+    lt_check(praas_win_attach(win, buf + 1, 8) == PRAAS_ERR_EXISTS,
+             "dynamic window: attaching an overlapping region is PRAAS_ERR_EXISTS");
+    for (int i = 0; i < N; i++) {
+        buf[i] = val(lt_rank + 9, i);
+        src[i] = val(lt_rank, i);
+    }
+    ok &= lt_report(praas_allgather(&mine, 1, PRAAS_UINT64, addrs), "allgather addresses");
+    ok &= lt_report(praas_win_fence(0, win), "fence");
+    ok &= lt_report(praas_get(got, N, PRAAS_INT64, right, addrs[right], win), "get");
+    ok &= lt_report(praas_win_fence(0, win), "fence");
+    ok &= lt_report(praas_put(src, N / 2, PRAAS_INT64, right, addrs[right], win), "put");
+    ok &= lt_report(praas_accumulate(src, N / 2, PRAAS_INT64, right,
+                                     addrs[right] + N / 2 * sizeof(int64_t), PRAAS_OP_SUM, win),
+                    "accumulate");
+    ok &= lt_report(praas_win_fence(0, win), "fence");
+    for (int i = 0; i < N; i++) {
+        ok &= got[i] == val(right + 9, i);
+        ok &= buf[i] == (i < N / 2 ? val(left, i) : val(lt_rank + 9, i) + val(left, i - N / 2));
+    }
+    lt_check(ok, "dynamic window: get, put and accumulate at the target's attached address");
+
+    /* An address outside every attached region: refused by the target,
+     * reported at the end of the epoch, nothing written. */
+    rc = praas_put(src, 1, PRAAS_INT64, right, addrs[right] + N * sizeof(int64_t), win);
+    if (!rc)
+        rc = praas_win_fence(0, win);
+    lt_check(rc == PRAAS_ERR_RANGE, "dynamic window: a put outside the attached regions is "
+                                    "reported as PRAAS_ERR_RANGE (%s)", praas_errmsg());
+    praas_win_fence(PRAAS_MODE_NOSUCCEED, win);
+    ok = lt_report(praas_win_detach(win, buf), "detach");
+    ok &= praas_win_detach(win, buf) == PRAAS_ERR_NOT_FOUND;
+    ok &= lt_report(praas_win_free(&win), "free");
+    lt_check(ok, "dynamic window: detach (twice is PRAAS_ERR_NOT_FOUND) and free");
+    free(buf);
+    free(addrs);
+}
+
 int main(void)
 {
     lt_init();
@@ -476,5 +524,6 @@ int main(void)
         test_misuse(&kinds[k]);
     }
     test_shared();
+    test_dynamic();
     return lt_finish();
 }

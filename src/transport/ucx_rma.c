@@ -351,13 +351,14 @@ static const ucp_atomic_op_t tp_ucx_aop_map[TP_AOP_COUNT_] = {
  *
  * Why: UCX 1.13.1's self transport gets fetching AND, OR and XOR wrong. Its
  * uct_sm_ep_atomic{32,64}_fetch() (shared with posix and sysv, which reach
- * it only on memory UCX allocated) is built, in the library as shipped, as
- * a compare-and-swap loop that stores the old value back: fetch-AND and
- * fetch-OR leave memory unchanged and fetch-XOR zeroes it, while the
- * fetched value is right. Posted (non-fetching) AND/OR/XOR, fetch-add,
- * swap and compare-and-swap are right, and so is the emulation UCX uses
- * for other peers (active messages applied at the target). A ten-line UCP
- * program shows it with UCX_TLS=self, in both worker thread modes.
+ * it only on memory UCX allocated) is, in the library as shipped, a
+ * compare-and-swap loop that never applies the operand (see its
+ * disassembly): fetch-AND and fetch-OR leave memory unchanged and fetch-XOR
+ * zeroes it, while the fetched value is right. Posted (non-fetching)
+ * AND/OR/XOR, fetch-add, swap and compare-and-swap are right, and so is the
+ * emulation UCX uses for other peers (active messages applied at the
+ * target). A small standalone UCP program shows it with UCX_TLS=self, in
+ * both worker thread modes.
  *
  * Why this is atomic with everyone else's atomics on the same memory: we
  * take this path only when UCX itself put our own atomics on its self
