@@ -22,6 +22,7 @@ OFI_SHM_LOG_COMPILER = $(SHELL) $(top_srcdir)/testsuite/launch.sh ofi_shm
 AM_TESTS_ENVIRONMENT = \
 	top_builddir='$(abs_top_builddir)'; top_srcdir='$(abs_top_srcdir)'; \
 	REDIS_SERVER='$(REDIS_SERVER)'; PRAAS_RUN='$(abs_top_builddir)/launcher/praas-run'; \
+	PRAAS_SAN_FLAGS='$(SAN_FLAGS)'; export PRAAS_SAN_FLAGS; \
 	FI_TCP_IFACE=lo; FI_SOCKETS_IFACE=lo; UCX_NET_DEVICES=lo; UCX_WARN_UNUSED_ENV_VARS=n; \
 	export top_builddir top_srcdir REDIS_SERVER PRAAS_RUN FI_TCP_IFACE FI_SOCKETS_IFACE \
 	UCX_NET_DEVICES UCX_WARN_UNUSED_ENV_VARS;
@@ -77,6 +78,9 @@ endif
 # The control plane on both stores: each test runs against the memory store
 # and a private redis-server started for it.
 TESTS += $(REDIS_TESTS)
+# make install, then a program built with pkg-config alone.
+TESTS += testsuite/install.sh
+EXTRA_DIST += testsuite/install.sh
 # The launcher's behaviour.
 TESTS += testsuite/launcher_basic.sh testsuite/launcher_exit.sh \
 	testsuite/launcher_output.sh testsuite/launcher_bind.sh
