@@ -217,6 +217,16 @@ static int coll_try_recv(coll_team_t *t, coll_xfer_t *x)
     return rc ? rc : 1;
 }
 
+/* Waiting for a peer: spin briefly (the answer often comes within a
+ * microsecond on shared memory), then give the core away at every turn,
+ * since the peer we wait for may be the process that needs it (workers
+ * often outnumber cores). */
+static inline void coll_idle(unsigned idle)
+{
+    if (idle > 64)
+        sched_yield();
+}
+
 int coll_run(coll_team_t *t, coll_xfer_t *xfers, int n)
 {
     uint64_t deadline = core_deadline(t->timeout_ms);
@@ -262,14 +272,14 @@ int coll_run(coll_team_t *t, coll_xfer_t *xfers, int n)
          * clock now and then. */
         if (!t->peers)
             tp_progress(tp);
-        if ((++idle & 0x3ff) == 0) {
+        coll_idle(++idle);
+        if ((idle & 0xff) == 0) {
             if (core_expired(deadline)) {
                 t->broken = 1;
                 return core_err(PRAAS_ERR_TIMEOUT,
                                 "collective: %d transfers of rank %d not done after %d ms", left,
                                 t->rank, t->timeout_ms);
             }
-            sched_yield();
         }
     }
     return first_err;
@@ -291,12 +301,10 @@ int coll_barrier(coll_team_t *t)
         while (flag_read(t, flag_bar(t, k)) < want) {
             if (!t->peers)
                 tp_progress(tp);
-            if ((++idle & 0x3ff) == 0) {
-                if (core_expired(deadline))
-                    return core_err(PRAAS_ERR_TIMEOUT, "barrier: round %d not done after %d ms",
-                                    k, t->timeout_ms);
-                sched_yield();
-            }
+            coll_idle(++idle);
+            if ((idle & 0xff) == 0 && core_expired(deadline))
+                return core_err(PRAAS_ERR_TIMEOUT, "barrier: round %d not done after %d ms", k,
+                                t->timeout_ms);
         }
     }
     return 0;
