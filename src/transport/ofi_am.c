@@ -7,11 +7,12 @@
  *     tp_ofi_wire_t | user header (first fragment only) | payload bytes
  * Each peer's fragments are posted strictly in order (a peer with a queued
  * fragment gets new ones queued behind it) and numbered per sender and
- * receiver. Providers match receives in order (FI_ORDER_SAS) but may
- * complete them out of order: tcp;ofi_rxm completes a small eager message
- * before a larger rendezvous one sent earlier. The receiver therefore
- * keeps early fragments aside until their turn and reassembles each
- * sender's messages by appending in sequence order.
+ * receiver. Even a provider that matches receives in order (FI_ORDER_SAS)
+ * may complete them out of order: tcp;ofi_rxm completes a small eager
+ * message before a larger rendezvous one sent earlier. The receiver
+ * therefore keeps early fragments aside until their turn and reassembles
+ * each sender's messages by appending in sequence order, which needs no
+ * ordering from the provider at all.
  * We chose fragmentation over a rendezvous read because it needs no
  * registered bounce buffers and no extra round trip, and a 4 MiB message
  * is only 64 fragments; the providers' own rendezvous handles each
