@@ -1,1 +1,16 @@
-# bench
+# bench: programs that measure and report, built by `make` and never run by
+# `make check` (a benchmark reports speed, it does not assert it). Run them
+# with bench/run-tp.sh; see bench/README.md.
+noinst_PROGRAMS += bench/tp_bench bench/floor_bench
+
+# The raw-transport benchmark reaches below the public API (core_tp() and
+# the tp_* calls), so it links the convenience library, as white-box tests do.
+bench_tp_bench_SOURCES = bench/tp_bench.c bench/bench.c bench/bench.h
+bench_tp_bench_CPPFLAGS = $(libpraas_internal_la_CPPFLAGS)
+bench_tp_bench_LDADD = libpraas_internal.la
+
+# The floor (loopback TCP, memcpy) needs nothing of praas.
+bench_floor_bench_SOURCES = bench/floor_bench.c bench/bench.c bench/bench.h
+
+EXTRA_DIST += bench/run-tp.sh bench/plot-tp.gp bench/README.md
+
