@@ -197,7 +197,10 @@ PRAAS_API int praas_win_post(const int *ranks, int n, int assert, praas_win_t wi
     win->post_n = n;
     /* Local stores to the window come before any origin's access. */
     atomic_thread_fence(memory_order_seq_cst);
-    for (int i = 0; i < n; i++) {
+    /* With NOCHECK the origins start with NOCHECK too (MPI requires both
+     * or neither) and wait for no notice, so none is sent: an unconsumed
+     * one would let a later start go ahead too early. */
+    for (int i = 0; i < n && !(assert & PRAAS_MODE_NOCHECK); i++) {
         rc = rma_am_send_sync(win, ranks[i], RMA_AM_POST);
         if (rc)
             return rc;

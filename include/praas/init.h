@@ -36,7 +36,7 @@ int praas_rank(int *rank_p);
 int praas_size(int *size_p);
 
 /* The name of the transport in use ("ucx" or "ofi") and, for ofi, the
- * provider ("ofi:tcp;ofi_rxm"). Valid until praas_finalize(). */
+ * provider ("ofi (tcp;ofi_rxm)"). Valid until praas_finalize(). */
 const char *praas_transport_name(void);
 
 /* The library's version, as "MAJOR.MINOR.PATCH", and its parts. */

@@ -87,8 +87,9 @@ int praas_win_create_dynamic(praas_win_t *win_p);
 int praas_win_attach(praas_win_t win, void *base, size_t size);
 int praas_win_detach(praas_win_t win, const void *base);
 
-/* Collectively free a window, after all its epochs ended; sets *win_p to
- * PRAAS_WIN_NULL. PRAAS_ERR_STATE inside an epoch. */
+/* Collectively free a window; sets *win_p to PRAAS_WIN_NULL. A fence epoch
+ * is completed by the free; inside a lock, lock_all, start or post epoch it
+ * fails with PRAAS_ERR_STATE and the window stays. */
 int praas_win_free(praas_win_t *win_p);
 
 /* Attributes of this worker's part of the window. */

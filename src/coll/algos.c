@@ -209,8 +209,11 @@ PRAAS_API int praas_reduce(const void *send, void *recv, size_t count, praas_typ
     if (rc || !count)
         return rc;
     bytes = count * ts;
-    if (send == PRAAS_IN_PLACE)
-        send = recv; /* only meaningful at the root */
+    if (send == PRAAS_IN_PLACE) {
+        if (t->rank != root)
+            return core_err(PRAAS_ERR_INVALID, "reduce: PRAAS_IN_PLACE is for the root only");
+        send = recv;
+    }
     if (t->size == 1) {
         if (send != recv)
             memcpy(recv, send, bytes);
@@ -340,6 +343,8 @@ PRAAS_API int praas_gather(const void *send, size_t count, praas_type_t type, vo
     bytes = count * ts;
     if (t->rank != root) {
         coll_xfer_t x = coll_send(root, send, bytes);
+        if (send == PRAAS_IN_PLACE)
+            return core_err(PRAAS_ERR_INVALID, "gather: PRAAS_IN_PLACE is for the root only");
         return coll_run(t, &x, 1);
     }
     coll_xfer_t *x = malloc(sizeof(*x) * (size_t)t->size);
@@ -373,6 +378,8 @@ PRAAS_API int praas_scatter(const void *send, size_t count, praas_type_t type, v
     bytes = count * ts;
     if (t->rank != root) {
         coll_xfer_t x = coll_recv(root, recv, bytes);
+        if (recv == PRAAS_IN_PLACE)
+            return core_err(PRAAS_ERR_INVALID, "scatter: PRAAS_IN_PLACE is for the root only");
         return coll_run(t, &x, 1);
     }
     coll_xfer_t *x = malloc(sizeof(*x) * (size_t)t->size);

@@ -287,9 +287,14 @@ int coll_run(coll_team_t *t, coll_xfer_t *xfers, int n)
 
 int coll_barrier(coll_team_t *t)
 {
-    uint64_t deadline = core_deadline(t->timeout_ms), want = ++t->barriers;
+    uint64_t deadline = core_deadline(t->timeout_ms), want;
     tp_ctx_t *tp = core_tp();
     int rc;
+
+    if (t->broken)
+        return core_err(PRAAS_ERR_STATE,
+                        "collectives are unusable after an earlier mismatched or failed one");
+    want = ++t->barriers;
 
     /* Round k: tell rank + 2^k, wait for rank - 2^k. Round counters only
      * grow, so an early notice of the next barrier is harmless. */

@@ -18,6 +18,9 @@
     X(log, PRAAS_LOG, STR, "none", 0, 0, "logging level: none, error, warn, info, debug") \
     X(progress_spin_us, PRAAS_PROGRESS_SPIN_US, INT, 50, 0, 1000000,                      \
       "microseconds the progress thread polls before it sleeps on the wait fd")          \
+    X(progress_nap_us, PRAAS_PROGRESS_NAP_US, INT, 100, 1, 1000000,                       \
+      "longest nap of an idle progress thread on a transport without a wait fd (libfabric " \
+      "shm): the most a target's sleep adds to an operation that needs its progress")       \
     X(bootstrap_timeout_ms, PRAAS_BOOTSTRAP_TIMEOUT, INT, 60000, 1, 3600000,              \
       "milliseconds praas_init and praas_finalize wait for the other workers")           \
     X(op_timeout_ms, PRAAS_OP_TIMEOUT, INT, 60000, 1, 3600000,                            \

@@ -333,7 +333,8 @@ PRAAS_API int praas_init(void)
     /* Described once connected: the backends name the paths they use. */
     ctx->describe = strdup(tp_describe(ctx->tp));
     if (strcmp(ctx->cfg.progress, "thread") == 0) {
-        rc = core_progress_start(&ctx->progress, ctx->tp, ctx->cfg.progress_spin_us);
+        rc = core_progress_start(&ctx->progress, ctx->tp, ctx->cfg.progress_spin_us,
+                                 ctx->cfg.progress_nap_us);
         if (rc)
             goto err_tp;
     }

@@ -10,9 +10,6 @@
 #include "core/log.h"
 #include "core/progress.h"
 
-/* Longest nap when the backend has no wait fd: bounds the latency a
- * sleeping target adds to an operation that needs its progress. */
-#define PROGRESS_MAX_NAP_NS 1000000L
 #define PROGRESS_MIN_NAP_NS 10000L
 
 static inline void cpu_relax(void)
@@ -49,14 +46,14 @@ static void progress_sleep(core_progress_t *p, int wait_fd, long *nap_ns)
      * checked between naps. */
     struct timespec ts = {0, *nap_ns};
     nanosleep(&ts, NULL);
-    *nap_ns = PRAAS_MIN(*nap_ns * 2, PROGRESS_MAX_NAP_NS);
+    *nap_ns = PRAAS_MIN(*nap_ns * 2, p->max_nap_ns);
 }
 
 static void *progress_main(void *arg)
 {
     core_progress_t *p = arg;
     uint64_t last_event = core_now_ns();
-    long nap_ns = PROGRESS_MIN_NAP_NS;
+    long nap_ns = PRAAS_MIN(PROGRESS_MIN_NAP_NS, p->max_nap_ns);
     int wait_fd = -1;
 
     if (tp_wait_fd(p->tp, &wait_fd) != 0)
@@ -65,7 +62,7 @@ static void *progress_main(void *arg)
         int n = tp_progress(p->tp);
         if (n > 0) {
             last_event = core_now_ns();
-            nap_ns = PROGRESS_MIN_NAP_NS;
+            nap_ns = PRAAS_MIN(PROGRESS_MIN_NAP_NS, p->max_nap_ns);
             continue;
         }
         if (n < 0)
@@ -80,13 +77,14 @@ static void *progress_main(void *arg)
     return NULL;
 }
 
-int core_progress_start(core_progress_t *p, tp_ctx_t *tp, long spin_us)
+int core_progress_start(core_progress_t *p, tp_ctx_t *tp, long spin_us, long max_nap_us)
 {
     int rc;
 
     memset(p, 0, sizeof(*p));
     p->tp = tp;
     p->spin_ns = spin_us * 1000L;
+    p->max_nap_ns = max_nap_us * 1000L;
     atomic_init(&p->stop, 0);
     p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (p->stop_fd < 0)
