@@ -5,5 +5,28 @@ dist_man3_MANS += \
 	doc/man/praas_strerror.3 doc/man/praas_err_name.3 doc/man/praas_errmsg.3 \
 	doc/man/praas_version.3 doc/man/praas_version_string.3 doc/man/praas_transport_name.3 \
 	doc/man/praas_type_size.3 doc/man/praas_type_name.3 doc/man/praas_op_name.3 \
-	doc/man/praas_op_valid.3
+	doc/man/praas_op_valid.3 \
+	doc/man/praas_win_allocate.3 doc/man/praas_win_allocate_shared.3 \
+	doc/man/praas_win_shared_query.3 doc/man/praas_win_create.3 \
+	doc/man/praas_win_create_dynamic.3 doc/man/praas_win_attach.3 \
+	doc/man/praas_win_detach.3 doc/man/praas_win_free.3 doc/man/praas_win_base.3 \
+	doc/man/praas_win_size.3 doc/man/praas_win_disp_unit.3 doc/man/praas_win_flavor.3 \
+	doc/man/praas_win_group_size.3 \
+	doc/man/praas_put.3 doc/man/praas_get.3 doc/man/praas_accumulate.3 \
+	doc/man/praas_get_accumulate.3 doc/man/praas_fetch_and_op.3 \
+	doc/man/praas_compare_and_swap.3 doc/man/praas_rput.3 doc/man/praas_rget.3 \
+	doc/man/praas_raccumulate.3 doc/man/praas_rget_accumulate.3 \
+	doc/man/praas_request_wait.3 doc/man/praas_request_test.3 \
+	doc/man/praas_win_fence.3 doc/man/praas_win_post.3 doc/man/praas_win_start.3 \
+	doc/man/praas_win_complete.3 doc/man/praas_win_wait.3 doc/man/praas_win_test.3 \
+	doc/man/praas_win_lock.3 doc/man/praas_win_unlock.3 doc/man/praas_win_lock_all.3 \
+	doc/man/praas_win_unlock_all.3 doc/man/praas_win_flush.3 doc/man/praas_win_flush_all.3 \
+	doc/man/praas_win_flush_local.3 doc/man/praas_win_flush_local_all.3 \
+	doc/man/praas_win_sync.3 \
+	doc/man/praas_allreduce.3 doc/man/praas_barrier.3 doc/man/praas_bcast.3 \
+	doc/man/praas_reduce.3 doc/man/praas_reduce_scatter_block.3 doc/man/praas_allgather.3 \
+	doc/man/praas_gather.3 doc/man/praas_scatter.3 doc/man/praas_alltoall.3 \
+	doc/man/praas_op_create.3 doc/man/praas_op_free.3 doc/man/praas_user_op_fn.3 \
+	doc/man/praas_iallreduce.3 doc/man/praas_ibarrier.3 doc/man/praas_coll_test.3 \
+	doc/man/praas_coll_wait.3
 EXTRA_DIST += doc/control-api.md doc/design.md

@@ -7,46 +7,29 @@
 
 set -u
 
+. "${top_srcdir:-$(dirname "$0")/..}/testsuite/lib/tap.sh"
 bin=${PRAAS_CONTROL:-${top_builddir:-.}/launcher/praas-control}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/praas-cd.XXXXXX") || exit 99
 daemon=
-n=0
-failed=0
-
-cleanup() {
+# Run at exit, before the temporary directory goes.
+tap_cleanup() {
     [ -n "$daemon" ] && kill "$daemon" 2>/dev/null
-    rm -rf "$tmp"
 }
-trap cleanup EXIT
-
-ok() { # ok CONDITION-STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-        failed=$((failed + 1))
-    fi
-}
-
-diag() {
-    sed 's/^/# /' "$@"
-}
+tap_tmpdir praas-cd 99
 
 # start ARGS...: run the daemon in the background with a port file; wait
 # (bounded) for the file; sets $daemon and $port. Returns 1 on failure.
 start() {
-    rm -f "$tmp/port" "$tmp/err"
-    "$bin" --port 0 --port-file "$tmp/port" "$@" 2>"$tmp/err" &
+    rm -f "$TMP/port" "$TMP/err"
+    "$bin" --port 0 --port-file "$TMP/port" "$@" 2>"$TMP/err" &
     daemon=$!
     i=0
-    while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do
+    while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do
         kill -0 "$daemon" 2>/dev/null || break
         sleep 0.1
         i=$((i + 1))
     done
-    [ -s "$tmp/port" ] || return 1
-    port=$(cat "$tmp/port")
+    [ -s "$TMP/port" ] || return 1
+    port=$(cat "$TMP/port")
 }
 
 # stop SIGNAL: signal the daemon, wait (bounded) and set $status.
@@ -67,14 +50,14 @@ stop() {
     daemon=
 }
 
-# req METHOD PATH [BODY]: the status code in $code, the body in $tmp/body.
+# req METHOD PATH [BODY]: the status code in $code, the body in $TMP/body.
 req() {
     if [ $# -ge 3 ]; then
-        code=$(curl -s -o "$tmp/body" -w '%{http_code}' -X "$1" \
+        code=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$1" \
             -H 'Content-Type: application/json' --data-binary "$3" \
             "http://127.0.0.1:$port$2")
     else
-        code=$(curl -s -o "$tmp/body" -w '%{http_code}' -X "$1" "http://127.0.0.1:$port$2")
+        code=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$1" "http://127.0.0.1:$port$2")
     fi
 }
 
@@ -83,24 +66,24 @@ if ! command -v curl >/dev/null 2>&1; then
     exit 0
 fi
 
-"$bin" --help >"$tmp/out" 2>&1
+"$bin" --help >"$TMP/out" 2>&1
 ok $? "--help exits 0"
-grep -q -- '--port-file' "$tmp/out"
+grep -q -- '--port-file' "$TMP/out"
 ok $? "--help lists the options"
-"$bin" --version >"$tmp/out" 2>&1 && grep -q '^praas-control [0-9]' "$tmp/out"
+"$bin" --version >"$TMP/out" 2>&1 && grep -q '^praas-control [0-9]' "$TMP/out"
 ok $? "--version prints the version"
 
 start --log-requests
 ok $? "starts with --port 0 --port-file"
 [ -n "${port:-}" ] && [ "$port" -gt 0 ] 2>/dev/null
 ok $? "the port file holds a port (${port:-none})"
-grep -q "praas-control: listening on http://127.0.0.1:$port (store: memory)" "$tmp/err"
+grep -q "praas-control: listening on http://127.0.0.1:$port (store: memory)" "$TMP/err"
 ok $? "announces 'listening on http://127.0.0.1:$port (store: memory)'"
 req GET /v1/health
-[ "$code" = 200 ] && grep -q '"status":"ok"' "$tmp/body" && grep -q '"store":"memory"' "$tmp/body"
+[ "$code" = 200 ] && grep -q '"status":"ok"' "$TMP/body" && grep -q '"store":"memory"' "$TMP/body"
 ok $? "GET /v1/health -> 200 ok (got $code)"
 req POST /v1/processes '{"size": 2,'
-[ "$code" = 400 ] && grep -q '"code":"bad_request"' "$tmp/body" && grep -q 'line 1' "$tmp/body"
+[ "$code" = 400 ] && grep -q '"code":"bad_request"' "$TMP/body" && grep -q 'line 1' "$TMP/body"
 ok $? "malformed JSON -> 400 bad_request naming the line (got $code)"
 req GET /v1/nowhere
 [ "$code" = 404 ]
@@ -108,7 +91,7 @@ ok $? "unknown route -> 404 (got $code)"
 req GET /v1/health
 [ "$code" = 200 ]
 ok $? "still healthy after errors (got $code)"
-grep -q 'POST /v1/processes 400' "$tmp/err"
+grep -q 'POST /v1/processes 400' "$TMP/err"
 ok $? "--log-requests logs each request"
 stop TERM
 [ "$status" = 0 ]
@@ -124,7 +107,7 @@ ok $? "SIGINT -> exit 0 (got $status)"
 
 start --max-body 64
 req POST /v1/processes '{"size": 1, "name": "a name long enough to pass sixty-four bytes"}'
-[ "$code" = 413 ] && grep -q '"code":"too_large"' "$tmp/body"
+[ "$code" = 413 ] && grep -q '"code":"too_large"' "$TMP/body"
 ok $? "--max-body 64 refuses a 70-byte body with 413 (got $code)"
 stop TERM
 
@@ -132,11 +115,11 @@ stop TERM
 bad_option() { # EXPECTED-TEXT ARGS...
     want=$1
     shift
-    "$bin" "$@" >"$tmp/out" 2>&1
+    "$bin" "$@" >"$TMP/out" 2>&1
     st=$?
-    [ $st = 2 ] && grep -q -- "$want" "$tmp/out"
+    [ $st = 2 ] && grep -q -- "$want" "$TMP/out"
     ok $? "'$*' -> exit 2 naming '$want' (got $st)"
-    [ $st = 2 ] || diag "$tmp/out"
+    [ $st = 2 ] || show "$TMP/out"
 }
 bad_option "--frobnicate" --frobnicate
 bad_option "--port" --port abc
@@ -149,20 +132,20 @@ bad_option "redis://nowhere" --store redis://nowhere
 bad_option "'-x'" -x
 
 # Failures to start: status 1 with the cause.
-"$bin" --port 0 --store redis://127.0.0.1:1 >"$tmp/out" 2>&1
+"$bin" --port 0 --store redis://127.0.0.1:1 >"$TMP/out" 2>&1
 st=$?
-[ $st = 1 ] && grep -q 'cannot start' "$tmp/out" && grep -q '127.0.0.1:1' "$tmp/out"
+[ $st = 1 ] && grep -q 'cannot start' "$TMP/out" && grep -q '127.0.0.1:1' "$TMP/out"
 ok $? "--store redis://127.0.0.1:1 (nothing there) -> exit 1 naming it (got $st)"
-diag "$tmp/out"
+show "$TMP/out"
 
 start
-"$bin" --port "$port" >"$tmp/out" 2>&1
+"$bin" --port "$port" >"$TMP/out" 2>&1
 st=$?
-[ $st = 1 ] && grep -q 'in use' "$tmp/out"
+[ $st = 1 ] && grep -q 'in use' "$TMP/out"
 ok $? "a port in use -> exit 1 naming the cause (got $st)"
-"$bin" --port 0 --port-file "$tmp/no/such/dir/port" >"$tmp/out" 2>&1
+"$bin" --port 0 --port-file "$TMP/no/such/dir/port" >"$TMP/out" 2>&1
 st=$?
-[ $st = 1 ] && grep -q 'port file' "$tmp/out"
+[ $st = 1 ] && grep -q 'port file' "$TMP/out"
 ok $? "an unwritable port file -> exit 1 (got $st)"
 stop TERM
 
@@ -170,8 +153,8 @@ if [ -n "${PRAAS_TEST_REDIS:-}" ]; then
     start --store "$PRAAS_TEST_REDIS"
     ok $? "starts with --store $PRAAS_TEST_REDIS"
     req GET /v1/health
-    [ "$code" = 200 ] && grep -q '"store":"redis"' "$tmp/body" &&
-        grep -q '(store: redis)' "$tmp/err"
+    [ "$code" = 200 ] && grep -q '"store":"redis"' "$TMP/body" &&
+        grep -q '(store: redis)' "$TMP/err"
     ok $? "serves from Redis (got $code)"
     stop TERM
     [ "$status" = 0 ]

@@ -3,27 +3,10 @@
 # a program that cannot be run. TAP.
 #
 # The launcher is $PRAAS_RUN if set, else $top_builddir/launcher/praas-run
-# (top_builddir defaults to "..", for a run from testsuite/).
-RUN=${PRAAS_RUN:-${top_builddir:-..}/launcher/praas-run}
-set -- $RUN
-if [ ! -x "$1" ]; then
-    echo "Bail out! praas-run not found at $1 (set PRAAS_RUN or top_builddir)"
-    exit 1
-fi
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/launcher_basic.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-
-n=0
-failed=0
-ok() { # ok CONDITION-STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-check() { # check DESCRIPTION COMMAND...: ok when COMMAND succeeds
-    d=$1; shift
-    "$@"; ok $? "$d"
-}
-show() { sed 's/^/# /' "$@"; }
+# (lib/tap.sh: tap_find_run).
+. "${top_srcdir:-$(dirname "$0")/..}/testsuite/lib/tap.sh"
+tap_find_run
+tap_tmpdir launcher_basic
 
 echo "1..35"
 

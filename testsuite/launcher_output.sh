@@ -3,22 +3,10 @@
 # apart, lines never mixed, partial last lines flushed. TAP.
 #
 # The launcher is $PRAAS_RUN if set, else $top_builddir/launcher/praas-run
-# (top_builddir defaults to "..", for a run from testsuite/).
-RUN=${PRAAS_RUN:-${top_builddir:-..}/launcher/praas-run}
-set -- $RUN
-if [ ! -x "$1" ]; then
-    echo "Bail out! praas-run not found at $1 (set PRAAS_RUN or top_builddir)"
-    exit 1
-fi
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/launcher_output.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-
-n=0
-ok() { # ok STATUS DESCRIPTION
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
-show() { sed 's/^/# /' "$@"; }
+# (lib/tap.sh: tap_find_run).
+. "${top_srcdir:-$(dirname "$0")/..}/testsuite/lib/tap.sh"
+tap_find_run
+tap_tmpdir launcher_output
 
 echo "1..13"
 

@@ -127,3 +127,4 @@ check_PROGRAMS += testsuite/unit/test_ops
 TESTS += testsuite/unit/test_ops
 testsuite_unit_test_ops_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_unit_test_ops_LDADD = $(TEST_LIBS)
+EXTRA_DIST += testsuite/lib/tap.sh
