@@ -28,7 +28,8 @@ done
 
 packages="gcc make autoconf automake libtool pkg-config curl
   libfabric-dev libfabric-bin libucx-dev ucx-utils libhwloc-dev hwloc libhiredis-dev
-  libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev redis-server gnuplot-nox"
+  libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev redis-server gnuplot-nox
+  zlib1g-dev dataset-fashion-mnist"
 [ $bench = yes ] && packages="$packages openmpi-bin libopenmpi-dev mpich libmpich-dev"
 
 missing=""

@@ -78,6 +78,9 @@ endif
 # The control plane on both stores: each test runs against the memory store
 # and a private redis-server started for it.
 TESTS += $(REDIS_TESTS)
+# The main job: distributed SGD on Fashion-MNIST (examples/sgd).
+TESTS += testsuite/sgd.sh
+EXTRA_DIST += testsuite/sgd.sh
 # make install, then a program built with pkg-config alone.
 TESTS += testsuite/install.sh
 EXTRA_DIST += testsuite/install.sh
