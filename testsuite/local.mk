@@ -81,6 +81,9 @@ TESTS += $(REDIS_TESTS)
 # The main job: distributed SGD on Fashion-MNIST (examples/sgd).
 TESTS += testsuite/sgd.sh
 EXTRA_DIST += testsuite/sgd.sh
+# configure's messages for missing dependencies.
+TESTS += testsuite/configure.sh
+EXTRA_DIST += testsuite/configure.sh
 # make install, then a program built with pkg-config alone.
 TESTS += testsuite/install.sh
 EXTRA_DIST += testsuite/install.sh
@@ -131,3 +134,13 @@ TESTS += testsuite/unit/test_ops
 testsuite_unit_test_ops_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_unit_test_ops_LDADD = $(TEST_LIBS)
 EXTRA_DIST += testsuite/lib/tap.sh
+# Storage (src/storage/): AWS SigV4 against the documented example and
+# botocore (testsuite/sigv4_ref.py), and every backend through the ops table
+# (file always; Redis with PRAAS_TEST_REDIS, see with-redis.sh; S3 with
+# PRAAS_TEST_S3, see with-s3.sh).
+check_PROGRAMS += testsuite/unit/test_sigv4 testsuite/unit/test_storage
+testsuite_unit_test_sigv4_CPPFLAGS = $(TEST_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+testsuite_unit_test_sigv4_LDADD = $(TEST_LIBS)
+testsuite_unit_test_storage_CPPFLAGS = $(TEST_CPPFLAGS)
+testsuite_unit_test_storage_LDADD = $(TEST_LIBS)
+EXTRA_DIST += testsuite/sigv4_ref.py testsuite/with-s3.sh
