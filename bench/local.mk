@@ -14,3 +14,11 @@ bench_floor_bench_SOURCES = bench/floor_bench.c bench/bench.c bench/bench.h
 
 EXTRA_DIST += bench/run-tp.sh bench/plot-tp.gp bench/README.md
 
+# Windows (RMA) through the public API only, so it links the library as an
+# application would; bench/mpi_rma_bench.c is the same benchmark in MPI-3,
+# built by bench/run-rma.sh with each MPI's compiler wrapper.
+noinst_PROGRAMS += bench/rma_bench
+bench_rma_bench_SOURCES = bench/rma_bench.c bench/bench.c bench/bench.h
+bench_rma_bench_LDADD = libpraas.la
+EXTRA_DIST += bench/mpi_rma_bench.c bench/run-rma.sh bench/plot-rma.gp bench/README-rma.md
+

@@ -1,0 +1,305 @@
+#!/bin/sh
+# Window (RMA) latency and bandwidth, praas beside Open MPI, MPICH and the
+# raw transports, in one run on 2 workers (bench/README-rma.md):
+#
+#   bench/run-rma.sh [BUILD_DIR] [OPTIONS FOR THE BENCHMARKS...]
+#
+# - praas-shm: rma_bench --window allocate on the default configuration (one
+#   node: the shared-memory path);
+# - praas-ucx-tcp, praas-ucx-sm, praas-ofi-tcp, praas-ofi-shm: rma_bench
+#   --window create (the transport path), environment as testsuite/launch.sh;
+# - ompi-default (Open MPI's default one-sided component), ompi-osc-sm
+#   (--mca osc sm), mpich: mpi_rma_bench (MPI_Win_allocate), built here with
+#   mpicc.openmpi and mpicc.mpich;
+# - the raw transports and floors: bench/run-tp.sh (tp_bench, floor_bench)
+#   with the same options, without its passive pass.
+# Each implementation runs once per synchronization mode (flush, lock,
+# fence, pscw), so that a crash costs one mode's remaining rows, not the
+# run. Writes bench/results/rma.csv (tp and floor rows appended), the PNG
+# plots, and prints a summary. A failing implementation is noted and the
+# run goes on.
+#
+# Environment:
+#   BUILD          the build directory, when not the first argument
+#   RESULTS        where to write (default bench/results beside this script)
+#   RMA_IMPLS      subset of: praas-shm praas-ucx-tcp praas-ucx-sm praas-ofi-tcp
+#                  praas-ofi-shm ompi-default ompi-osc-sm mpich (default: all);
+#                  ompi-default-create and mpich-create (MPI_Win_create) may be added
+#   RMA_MODES      subset of: flush lock fence pscw (default: all)
+#   RMA_TIMEOUT    seconds allowed to one launch (default 300)
+#   RMA_TP         1 (default): run the raw transports too; 0: skip
+#   RMA_BIND       praas-run --bind-to / mpirun binding (default core)
+#   RMA_ORIGIN_PROGRESS  manual (default, as run-tp.sh) or thread: rank 0's
+#                  praas progress engine
+# With no options the benchmarks get --budget-ms 15 --warmup 5 (a few
+# minutes in all on 2 cores); options given replace these defaults.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/.." && pwd)
+build=${BUILD:-./build}
+case ${1:-} in
+  ''|-*) ;;
+  *) build=$1; shift ;;
+esac
+build=$(cd "$build" 2>/dev/null && pwd) || { echo "run-rma.sh: no build directory $build" >&2; exit 2; }
+results=${RESULTS:-$here/results}
+impls=${RMA_IMPLS:-praas-shm praas-ucx-tcp praas-ucx-sm praas-ofi-tcp praas-ofi-shm ompi-default ompi-osc-sm mpich}
+modes=${RMA_MODES:-flush lock fence pscw}
+timeout=${RMA_TIMEOUT:-300}
+bind=${RMA_BIND:-core}
+origin_progress=${RMA_ORIGIN_PROGRESS:-manual}
+run=$build/launcher/praas-run
+csv=$results/rma.csv
+logs=$results/rma-logs
+[ $# -gt 0 ] || set -- --budget-ms 15 --warmup 5
+
+for f in "$build/bench/rma_bench" "$run"; do
+  if [ ! -x "$f" ]; then
+    echo "run-rma.sh: $f is missing: build first (make in $build)" >&2
+    exit 2
+  fi
+done
+mkdir -p "$results" "$logs" || exit 2
+
+clean_shm() {
+  for f in /dev/shm/[0-9]*:*; do
+    [ -e "$f" ] || continue
+    pid=${f#/dev/shm/}; pid=${pid%%:*}
+    kill -0 "$pid" 2>/dev/null || rm -f "$f"
+  done
+}
+
+describe_status() {
+  case $1 in
+    0) echo "ok" ;;
+    124) echo "TIMED OUT after ${timeout} s" ;;
+    127) echo "NOT RUN (missing program)" ;;
+    *) echo "FAILED (exit status $1)" ;;
+  esac
+}
+
+# ---- the MPI builds: standard MPI-3.1, linked with bench.c only ----
+build_mpi() { # WRAPPER OUTPUT
+  command -v "$1" >/dev/null 2>&1 || { echo "$1 not found" >"$logs/build-$1.err"; return 1; }
+  "$1" -std=gnu11 -O2 -I"$src" -o "$2" "$src/bench/mpi_rma_bench.c" "$src/bench/bench.c" \
+    2>"$logs/build-$1.err"
+}
+case " $impls " in *" ompi-"*)
+  build_mpi mpicc.openmpi "$build/bench/mpi_rma_bench.openmpi" ||
+    echo "run-rma.sh: mpicc.openmpi failed, see $logs/build-mpicc.openmpi.err" >&2 ;;
+esac
+case " $impls " in *" mpich"*)
+  build_mpi mpicc.mpich "$build/bench/mpi_rma_bench.mpich" ||
+    echo "run-rma.sh: mpicc.mpich failed, see $logs/build-mpicc.mpich.err" >&2 ;;
+esac
+
+# Run one implementation in one mode: rows to $logs/IMPL-MODE.csv,
+# diagnostics to .err; returns the launcher's status.
+run_one() { # IMPL MODE OPTIONS...
+  impl=$1 mode=$2; shift 2
+  out=$logs/$impl-$mode.csv err=$logs/$impl-$mode.err
+  common="--no-header --label $impl --modes $mode"
+  case $impl in
+    praas-*)
+      (
+        unset FI_PROVIDER UCX_TLS PRAAS_TRANSPORT PRAAS_PROGRESS
+        FI_TCP_IFACE=lo FI_SOCKETS_IFACE=lo UCX_NET_DEVICES=lo UCX_WARN_UNUSED_ENV_VARS=n
+        # The target waits in one fence through a whole passive mode.
+        PRAAS_OP_TIMEOUT=$((timeout * 1000))
+        export FI_TCP_IFACE FI_SOCKETS_IFACE UCX_NET_DEVICES UCX_WARN_UNUSED_ENV_VARS PRAAS_OP_TIMEOUT
+        flavor=create
+        case $impl in
+          praas-shm) flavor=allocate ;;
+          praas-ucx-tcp) PRAAS_TRANSPORT=ucx; UCX_TLS=tcp; export PRAAS_TRANSPORT UCX_TLS ;;
+          praas-ucx-sm) PRAAS_TRANSPORT=ucx; UCX_TLS=sm,self; export PRAAS_TRANSPORT UCX_TLS ;;
+          praas-ofi-tcp) PRAAS_TRANSPORT=ofi; FI_PROVIDER=tcp; export PRAAS_TRANSPORT FI_PROVIDER ;;
+          praas-ofi-shm) PRAAS_TRANSPORT=ofi; FI_PROVIDER=shm; export PRAAS_TRANSPORT FI_PROVIDER ;;
+          *) echo "unknown implementation $impl" >&2; exit 2 ;;
+        esac
+        exec "$run" -n 2 --bind-to "$bind" --timeout "$timeout" "$build/bench/rma_bench" \
+          $common --window $flavor --origin-progress "$origin_progress" "$@"
+      ) >"$out" 2>"$err"
+      ;;
+    ompi-*)
+      prog=$build/bench/mpi_rma_bench.openmpi
+      [ -x "$prog" ] || return 127
+      flavor=allocate mca=""
+      case $impl in *-create) flavor=create ;; esac
+      case $impl in ompi-osc-sm*) mca="--mca osc sm" ;; esac
+      timeout -k 10 "$timeout" mpirun.openmpi --allow-run-as-root -np 2 --bind-to "$bind" \
+        $mca "$prog" $common --window $flavor "$@" >"$out" 2>"$err"
+      ;;
+    mpich*)
+      prog=$build/bench/mpi_rma_bench.mpich
+      [ -x "$prog" ] || return 127
+      flavor=allocate
+      case $impl in *-create) flavor=create ;; esac
+      timeout -k 10 "$timeout" mpirun.mpich -np 2 -bind-to "$bind" \
+        "$prog" $common --window $flavor "$@" >"$out" 2>"$err"
+      ;;
+    *) echo "unknown implementation $impl" >"$err"; return 2 ;;
+  esac
+  status=$?
+  clean_shm
+  return $status
+}
+
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+t_start=$(date +%s)
+{
+  echo "config,op,size,iters,lat_us_median,lat_us_p10,lat_us_p90,bw_MBps"
+  echo "# bench/run-rma.sh, started $started on $(uname -n), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# options: $*; bind-to $bind; praas origin progress $origin_progress"
+} >"$csv.tmp"
+
+status_lines=""
+for impl in $impls; do
+  for mode in $modes; do
+    echo "$impl, $mode: ..." >&2
+    t0=$(date +%s)
+    run_one "$impl" "$mode" "$@"
+    st=$?
+    rows=$(grep -c "^$impl," "$logs/$impl-$mode.csv" 2>/dev/null || true)
+    line="$impl $mode: $(describe_status $st), ${rows:-0} rows in $(( $(date +%s) - t0 )) s"
+    [ "$st" -eq 0 ] || line="$line; see $logs/$impl-$mode.err"
+    status_lines="$status_lines
+$line"
+    [ "$st" -eq 0 ] || echo "  $line" >&2
+    grep -v '^config,' "$logs/$impl-$mode.csv" 2>/dev/null >>"$csv.tmp"
+    echo "# $line" >>"$csv.tmp"
+  done
+done
+
+# ---- raw transports and floors: run-tp.sh, results kept apart from its own ----
+if [ "${RMA_TP:-1}" = 1 ]; then
+  tpres=$results/rma-tp
+  if [ -x "$here/run-tp.sh" ] && [ -x "$build/bench/tp_bench" ] && [ -x "$build/bench/floor_bench" ]; then
+    echo "raw transports: bench/run-tp.sh ..." >&2
+    t0=$(date +%s)
+    RESULTS=$tpres TP_PASSIVE=0 TP_BIND=$bind TP_TIMEOUT=$timeout \
+      "$here/run-tp.sh" "$build" "$@" >"$logs/run-tp.out" 2>"$logs/run-tp.err"
+    st=$?
+    line="raw tp (run-tp.sh): $(describe_status $st) in $(( $(date +%s) - t0 )) s; $tpres/tp.csv"
+    if [ -f "$tpres/tp.csv" ]; then
+      grep -v '^config,' "$tpres/tp.csv" >>"$csv.tmp"
+      grep '^[a-z].*: \(FAILED\|TIMED\)' "$logs/run-tp.out" >/dev/null &&
+        line="$line; some configurations failed: $(grep ': \(FAILED\|TIMED\)' "$logs/run-tp.out" | tr '\n' ';')"
+    else
+      line="$line; no tp.csv, see $logs/run-tp.err"
+    fi
+  else
+    line="raw tp: not run (bench/run-tp.sh, tp_bench or floor_bench missing)"
+  fi
+  status_lines="$status_lines
+$line"
+  echo "# $line" >>"$csv.tmp"
+fi
+mv "$csv.tmp" "$csv"
+
+# ---- plots ----
+# The 8-byte table for the bar chart: one line per op-mode, one column per
+# implementation (gnuplot's clustered histogram wants it that way).
+awk -F, -v impls="$impls" '
+  /^#/ || $1 == "config" || $3 != 8 { next }
+  { lat[$1 SUBSEP $2] = $5; ops[$2] = 1 }
+  END {
+    n = split(impls, im, " ")
+    printf "op"; for (i = 1; i <= n; i++) printf " %s", im[i]; print ""
+    m = split("put get acc accd gacc fop cas", o, " ")
+    k = split("flush lock fence pscw", md, " ")
+    for (a = 1; a <= k; a++) for (b = 1; b <= m; b++) {
+      op = o[b] "-" md[a]
+      if (!(op in ops)) continue
+      printf "%s", op
+      for (i = 1; i <= n; i++) { v = lat[im[i], op]; printf " %s", v == "" ? "NaN" : v }
+      print ""
+    }
+  }' "$csv" >"$results/rma_8B.dat"
+if command -v gnuplot >/dev/null 2>&1; then
+  gnuplot -e "csv='$csv'; dat='$results/rma_8B.dat'; outdir='$results'; impls='$impls'; subtitle=' ($started)'" \
+    "$here/plot-rma.gp" 2>"$logs/plot.err" || echo "run-rma.sh: gnuplot failed, see $logs/plot.err" >&2
+else
+  echo "run-rma.sh: gnuplot not found, no plots" >&2
+fi
+
+# ---- summary ----
+echo
+echo "RMA windows, 2 workers, median latency in us ($csv)"
+echo "plots: rma_latency_put.png rma_latency_get.png rma_latency_8B.png rma_bandwidth.png"
+awk -F, -v impls="$impls" '
+  /^#/ || $1 == "config" { next }
+  { k = $1 SUBSEP $2 SUBSEP $3; lat[k] = $5; bw[k] = $8 }
+  function f(v) {
+    if (v == "") return "-"
+    if (v + 0 >= 100) return sprintf("%.0f", v)
+    if (v + 0 >= 10) return sprintf("%.1f", v)
+    return sprintf("%.2f", v)
+  }
+  function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
+  END {
+    n = split(impls, im, " ")
+    print ""
+    print "1. 8-byte latency with flush (inside lock_all: op + flush), us"
+    printf "| %-20s | %8s | %8s | %8s | %8s | %8s |\n", "implementation", "put", "get", "fop", "cas", "acc"
+    printf "|%s|\n", "----------------------|----------|----------|----------|----------|---------"
+    for (i = 1; i <= n; i++)
+      printf "| %-20s | %8s | %8s | %8s | %8s | %8s |\n", im[i], f(lat[im[i], "put-flush", 8]),
+        f(lat[im[i], "get-flush", 8]), f(lat[im[i], "fop-flush", 8]), f(lat[im[i], "cas-flush", 8]),
+        f(lat[im[i], "acc-flush", 8])
+    # Best MPI per op, for the target "praas-shm no higher than the best MPI".
+    split("put get fop cas", ops, " ")
+    printf "| %-20s |", "best MPI"
+    for (j = 1; j <= 4; j++) {
+      best = ""
+      for (i = 1; i <= n; i++) {
+        if (im[i] !~ /^(ompi|mpich)/ || im[i] ~ /-create$/) continue
+        v = lat[im[i], ops[j] "-flush", 8]
+        if (v != "" && (best == "" || v + 0 < best + 0)) best = v
+      }
+      bestv[j] = best
+      printf " %8s |", f(best)
+    }
+    printf " %8s |\n", ""
+    printf "| %-20s |", "praas-shm / best MPI"
+    for (j = 1; j <= 4; j++) printf " %8s |", ratio(lat["praas-shm", ops[j] "-flush", 8], bestv[j])
+    printf " %8s |\n", ""
+
+    print ""
+    print "2. Transport path: praas created window (flush mode) / raw tp_bench latency"
+    printf "| %-10s | %-22s | %-22s | %-22s | %-22s |\n", "config", "put 8 B", "get 8 B", "put 64 KiB", "get 64 KiB"
+    printf "|%s|\n", "------------|------------------------|------------------------|------------------------|-----------------------"
+    split("ucx-tcp ucx-shm ofi-tcp ofi-shm", tps, " ")
+    split("praas-ucx-tcp praas-ucx-sm praas-ofi-tcp praas-ofi-shm", pr, " ")
+    for (i = 1; i <= 4; i++) {
+      printf "| %-10s |", tps[i]
+      split("put 8 get 8 put 65536 get 65536", q, " ")
+      for (j = 1; j <= 8; j += 2) {
+        a = lat[pr[i], q[j] "-flush", q[j + 1]]; b = lat[tps[i], q[j], q[j + 1]]
+        printf " %-22s |", sprintf("%s/%s = %s", f(a), f(b), ratio(a, b))
+      }
+      print ""
+    }
+
+    print ""
+    print "3. 1 MiB bandwidth (flush mode window), MB/s: praas / raw path (praas-shm: / memcpy)"
+    printf "| %-14s | %-28s | %-28s |\n", "implementation", "put", "get"
+    printf "|%s|\n", "----------------|------------------------------|-----------------------------"
+    M = 1048576
+    a = bw["praas-shm", "put-flush", M]; b = bw["memcpy", "copy", M]; c = bw["memcpy-cold", "copy", M]
+    g = bw["praas-shm", "get-flush", M]
+    printf "| %-14s | %-28s | %-28s |\n", "praas-shm", sprintf("%s/%s = %s", f(a), f(b), ratio(a, b)),
+      sprintf("%s/%s = %s", f(g), f(b), ratio(g, b))
+    printf "| %-14s | %-28s | %-28s |\n", "  (memcpy-cold)", sprintf("%s/%s = %s", f(a), f(c), ratio(a, c)),
+      sprintf("%s/%s = %s", f(g), f(c), ratio(g, c))
+    for (i = 1; i <= 4; i++) {
+      a = bw[pr[i], "put-flush", M]; b = bw[tps[i], "put", M]
+      g = bw[pr[i], "get-flush", M]; h = bw[tps[i], "get", M]
+      printf "| %-14s | %-28s | %-28s |\n", pr[i], sprintf("%s/%s = %s", f(a), f(b), ratio(a, b)),
+        sprintf("%s/%s = %s", f(g), f(h), ratio(g, h))
+    }
+    for (i = 1; i <= n; i++) if (im[i] ~ /^(ompi|mpich)/)
+      printf "| %-14s | %-28s | %-28s |\n", im[i], f(bw[im[i], "put-flush", M]), f(bw[im[i], "get-flush", M])
+  }' "$csv"
+echo
+echo "Runs (total $(( $(date +%s) - t_start )) s):$status_lines"
