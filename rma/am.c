@@ -236,5 +236,15 @@ int rma_am_send_sync(praas_win_t win, int rank, enum rma_am_kind kind)
 {
     rma_am_hdr_t h = {.kind = (uint8_t)kind, .win = win->id};
 
+    /* Shared-memory windows: the notice is a counter in the peer's control
+     * block, released after this rank's stores. */
+    if (win->shm_sync) {
+        rma_ctl_t *peer = win->targets[rank].ctl;
+        atomic_fetch_add_explicit(kind == RMA_AM_POST ? &peer->posts[win->rank]
+                                                      : &peer->completes[win->rank],
+                                  1, memory_order_release);
+        return 0;
+    }
+
     return tp_am_send(core_tp(), rank, CORE_AM_RMA, &h, sizeof(h), NULL, 0);
 }

@@ -127,6 +127,7 @@ static int rma_put_common(const void *origin, size_t count, praas_type_t type, i
         return rma_am_send_op(win, target, RMA_AM_PUT, PRAAS_OP_REPLACE, PRAAS_BYTE, off, origin,
                               NULL, bytes, req);
     rkey = rma_remote(win, target, off, &roff);
+    win->targets[target].dirty = 1;
     return tp_put(core_tp(), target, origin, bytes, rkey, roff, comp);
 }
 

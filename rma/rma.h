@@ -39,10 +39,20 @@
 /* The lock word: the exclusive bit, or a count of shared holders. */
 #define RMA_LOCK_EXCL ((uint64_t)1 << 62)
 
+/* Windows of up to this many ranks in shared memory synchronize through
+ * counters in the control blocks; larger ones through messages. */
+#define RMA_SHM_SYNC_MAX 128
+#define RMA_BAR_ROUNDS 32
+
 typedef struct rma_ctl {
     uint64_t lock;
     uint64_t pad_[7];
     int oplocks[RMA_OP_NLOCKS];
+    /* Shared-memory windows: the fence's dissemination barrier (round k
+     * counts notices from rank - 2^k), and PSCW notices by sender. */
+    uint64_t bar[RMA_BAR_ROUNDS];
+    atomic_int posts[RMA_SHM_SYNC_MAX];
+    atomic_int completes[RMA_SHM_SYNC_MAX];
 } rma_ctl_t;
 
 /* The control block takes one page, so data starts page-aligned. */
@@ -58,6 +68,7 @@ typedef struct rma_target {
     uint64_t data_off;      /* offset of the data in the region of rkey */
     tp_rkey_t *data_rkey;   /* created windows: the user memory's own key */
     int lock_type;          /* lock held on it in this access epoch, or 0 */
+    int dirty;              /* transport puts since the last flush to it */
     int lock_nocheck;       /* locked with PRAAS_MODE_NOCHECK: nothing to release */
     atomic_int pending;     /* accumulate-family messages not yet answered */
     int in_start;           /* member of the current start group */
@@ -96,8 +107,10 @@ struct praas_win {
     int start_n;
     int lock_all_nocheck;      /* lock_all took no locks (PRAAS_MODE_NOCHECK) */
     /* Posts and completes received, by sender; the progress engine adds. */
-    atomic_int *posts;
+    atomic_int *posts;         /* in the control block when shm_sync */
     atomic_int *completes;
+    int shm_sync;              /* fence and PSCW through control blocks */
+    uint64_t barriers;         /* fences' barriers done (shm_sync) */
     tp_comp_t comp;            /* local completion of puts and gets */
     atomic_int async_err;      /* a target's error for a call nobody waits on */
     /* Dynamic windows: attached regions; the progress engine reads them. */

@@ -33,12 +33,14 @@ static int rma_wait_until(int (*ready)(void *), void *arg, const char *what, pra
         rc = tp_progress(tp);
         if (rc < 0)
             return rc;
-        if ((++spins & 0xff) == 0) {
-            if (core_expired(deadline))
-                return core_err(PRAAS_ERR_TIMEOUT, "%s: waited %d ms for %s", rma_win_name(win),
-                                timeout, what);
-            sched_yield();
+        if (rc > 0) {
+            spins = 0;
+            continue;
         }
+        core_backoff(++spins);
+        if ((spins & 0xff) == 0 && core_expired(deadline))
+            return core_err(PRAAS_ERR_TIMEOUT, "%s: waited %d ms for %s", rma_win_name(win),
+                            timeout, what);
     }
     return 0;
 }
@@ -66,10 +68,19 @@ int rma_flush(praas_win_t win, int target, int remote)
     rc = tp_comp_wait(tp, &win->comp, rma_timeout_ms());
     if (rc)
         return rc;
+    /* Only puts need the transport's flush: a completed get has read the
+     * target, and the accumulate family completes by its answers. */
     if (remote) {
-        rc = tp_flush(tp, target, rma_timeout_ms());
-        if (rc)
-            return rc;
+        int dirty = 0;
+        for (int r = target < 0 ? 0 : target; r < (target < 0 ? win->size : target + 1); r++)
+            dirty |= win->targets[r].dirty;
+        if (dirty) {
+            rc = tp_flush(tp, target, rma_timeout_ms());
+            if (rc)
+                return rc;
+            for (int r = target < 0 ? 0 : target; r < (target < 0 ? win->size : target + 1); r++)
+                win->targets[r].dirty = 0;
+        }
     }
     /* Accumulate-family answers mean the target applied them. */
     for (int r = target < 0 ? 0 : target; r < (target < 0 ? win->size : target + 1); r++) {
@@ -106,6 +117,31 @@ static int rma_in_passive(praas_win_t win)
 
 /* ---- fence ---- */
 
+/* The fence's barrier: through the control blocks for shared-memory
+ * windows (a dissemination barrier of CPU atomics, no message), else the
+ * core's barrier over the transport. */
+static int rma_barrier(praas_win_t win)
+{
+    uint64_t deadline, want;
+    unsigned idle;
+
+    if (!win->shm_sync)
+        return core_barrier(rma_timeout_ms());
+    deadline = core_deadline(rma_timeout_ms());
+    want = ++win->barriers;
+    for (int k = 0; (1 << k) < win->size; k++) {
+        rma_ctl_t *peer = win->targets[(win->rank + (1 << k)) % win->size].ctl;
+        __atomic_fetch_add(&peer->bar[k], 1, __ATOMIC_RELEASE);
+        for (idle = 0; __atomic_load_n(&win->ctl->bar[k], __ATOMIC_ACQUIRE) < want;) {
+            core_backoff(++idle);
+            if ((idle & 0xff) == 0 && core_expired(deadline))
+                return core_err(PRAAS_ERR_TIMEOUT, "fence on %s: round %d not done in %d ms",
+                                rma_win_name(win), k, rma_timeout_ms());
+        }
+    }
+    return 0;
+}
+
 PRAAS_API int praas_win_fence(int assert, praas_win_t win)
 {
     int rc = rma_check_win(win, "fence");
@@ -128,7 +164,7 @@ PRAAS_API int praas_win_fence(int assert, praas_win_t win)
      * neither a preceding nor a succeeding epoch there is nothing to order. */
     if ((assert & (PRAAS_MODE_NOPRECEDE | PRAAS_MODE_NOSUCCEED)) !=
         (PRAAS_MODE_NOPRECEDE | PRAAS_MODE_NOSUCCEED)) {
-        rc = core_barrier(rma_timeout_ms());
+        rc = rma_barrier(win);
         if (rc)
             return rc;
     }
@@ -371,15 +407,13 @@ static int rma_lock_acquire(praas_win_t win, int target, int type)
 static int rma_lock_release(praas_win_t win, int target, int type)
 {
     uint64_t old;
-    int rc;
 
-    rc = rma_lock_atomic(win, target, TP_AOP_ADD,
-                         type == PRAAS_LOCK_EXCLUSIVE ? (uint64_t)0 - RMA_LOCK_EXCL
-                                                      : (uint64_t)-1,
-                         0, &old);
-    if (!rc && !win->direct)
-        rc = tp_flush(core_tp(), target, rma_timeout_ms());
-    return rc;
+    /* A fetching atomic completes once applied at the target, so the
+     * release is done when this returns: one round trip, no flush. */
+    return rma_lock_atomic(win, target, TP_AOP_ADD,
+                           type == PRAAS_LOCK_EXCLUSIVE ? (uint64_t)0 - RMA_LOCK_EXCL
+                                                        : (uint64_t)-1,
+                           0, &old);
 }
 
 PRAAS_API int praas_win_lock(int lock_type, int rank, int assert, praas_win_t win)

@@ -250,8 +250,10 @@ static void rma_win_release(praas_win_t win)
     if (win->seg)
         munmap(win->seg, win->seg_len);
     free(win->targets);
-    free(win->posts);
-    free(win->completes);
+    if (!win->shm_sync) {
+        free(win->posts);
+        free(win->completes);
+    }
     free(win->post_ranks);
     free(win->start_ranks);
     free(win->regions);
@@ -381,6 +383,14 @@ static int rma_win_new(praas_win_flavor_t flavor, void *base, size_t size, int d
         rc = core_barrier(timeout);
         if (!rc)
             rc = rma_win_map_peers(win, info);
+        if (!rc && win->size <= RMA_SHM_SYNC_MAX) {
+            /* Notices become counters in the mapped control blocks. */
+            free(win->posts);
+            free(win->completes);
+            win->posts = win->ctl->posts;
+            win->completes = win->ctl->completes;
+            win->shm_sync = 1;
+        }
         if (!rc)
             rc = core_barrier(timeout);
     } else {

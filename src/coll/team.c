@@ -217,14 +217,10 @@ static int coll_try_recv(coll_team_t *t, coll_xfer_t *x)
     return rc ? rc : 1;
 }
 
-/* Waiting for a peer: spin briefly (the answer often comes within a
- * microsecond on shared memory), then give the core away at every turn,
- * since the peer we wait for may be the process that needs it (workers
- * often outnumber cores). */
+/* Waiting for a peer: core_backoff (spin, yield, then nap). */
 static inline void coll_idle(unsigned idle)
 {
-    if (idle > 64)
-        sched_yield();
+    core_backoff(idle);
 }
 
 int coll_run(coll_team_t *t, coll_xfer_t *xfers, int n)

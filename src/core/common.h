@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sched.h>
 #include <time.h>
 
 /* Marks a definition as part of the exported API (the library is built
@@ -35,6 +36,26 @@ static inline uint64_t core_deadline(int timeout_ms)
 static inline int core_expired(uint64_t deadline)
 {
     return deadline != UINT64_MAX && core_now_ns() >= deadline;
+}
+
+/* One step of waiting for another thread or process: spin first (the
+ * answer often comes within a microsecond), then yield the core at every
+ * turn (the one we wait for may need it: workers often outnumber cores),
+ * and after a while sleep briefly, so that a long wait leaves the core to
+ * the progress thread and to the other workers. idle counts the calls
+ * since the wait began. */
+static inline void core_backoff(unsigned idle)
+{
+    if (idle < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    } else if (idle < 4096) {
+        sched_yield();
+    } else {
+        struct timespec ts = {0, 20000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 #endif /* PRAAS_CORE_COMMON_H */

@@ -16,7 +16,7 @@
     X(progress, PRAAS_PROGRESS, STR, "thread", 0, 0,                                      \
       "progress engine: thread (asynchronous, the default) or manual")                    \
     X(log, PRAAS_LOG, STR, "none", 0, 0, "logging level: none, error, warn, info, debug") \
-    X(progress_spin_us, PRAAS_PROGRESS_SPIN_US, INT, 50, 0, 1000000,                      \
+    X(progress_spin_us, PRAAS_PROGRESS_SPIN_US, INT, 200, 0, 1000000,                      \
       "microseconds the progress thread polls before it sleeps on the wait fd")          \
     X(progress_nap_us, PRAAS_PROGRESS_NAP_US, INT, 100, 1, 1000000,                       \
       "longest nap of an idle progress thread on a transport without a wait fd (libfabric " \

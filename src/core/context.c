@@ -134,6 +134,7 @@ int core_exchange(const void *mine, size_t len, void *all, int timeout_ms)
     uint64_t deadline = core_deadline(timeout_ms);
     core_xhdr_t xh;
     int got = 0, rc;
+    unsigned idle = 0;
 
     if (!ctx)
         return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
@@ -161,8 +162,8 @@ int core_exchange(const void *mine, size_t len, void *all, int timeout_ms)
             return core_err(PRAAS_ERR_TIMEOUT,
                             "exchange: %d of %d peers answered within %d ms", got,
                             (int)ctx->cfg.size - 1, timeout_ms);
-        if (rc == 0)
-            sched_yield();
+        idle = rc ? 0 : idle + 1;
+        core_backoff(idle);
     }
     return 0;
 }

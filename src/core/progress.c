@@ -11,6 +11,8 @@
 #include "core/progress.h"
 
 #define PROGRESS_MIN_NAP_NS 10000L
+/* Empty polls before the thread may sleep (each is 0.1 to 1 us). */
+#define PROGRESS_MIN_EMPTY_POLLS 2000u
 
 static inline void cpu_relax(void)
 {
@@ -58,20 +60,29 @@ static void *progress_main(void *arg)
 
     if (tp_wait_fd(p->tp, &wait_fd) != 0)
         wait_fd = -1;
+    unsigned empty = 0;
+
     while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
         int n = tp_progress(p->tp);
         if (n > 0) {
             last_event = core_now_ns();
+            empty = 0;
             nap_ns = PRAAS_MIN(PROGRESS_MIN_NAP_NS, p->max_nap_ns);
             continue;
         }
         if (n < 0)
             core_log(CORE_LOG_WARN, "progress: %s", praas_errmsg());
-        if (core_now_ns() - last_event < (uint64_t)p->spin_ns) {
+        /* Keep polling for spin_ns after the last event, and for a number
+         * of empty polls too: a thread descheduled for a while (more
+         * threads than cores) has not really been polling, and should not
+         * fall asleep the moment it runs again. */
+        if (++empty < PROGRESS_MIN_EMPTY_POLLS ||
+            core_now_ns() - last_event < (uint64_t)p->spin_ns) {
             cpu_relax();
             continue;
         }
         progress_sleep(p, wait_fd, &nap_ns);
+        empty = PROGRESS_MIN_EMPTY_POLLS / 2;
         last_event = core_now_ns() - (uint64_t)p->spin_ns / 2;
     }
     return NULL;
