@@ -12,3 +12,15 @@ launcher_praas_control_SOURCES = launcher/praas-control.c
 launcher_praas_control_CPPFLAGS = $(libpraas_internal_la_CPPFLAGS)
 launcher_praas_control_LDADD = libpraas_internal.la
 dist_man1_MANS += doc/man/praas-control.1
+# praas-mpicc: the MPI compiler wrapper, a shell script generated here (not
+# by configure) with the installation directories of this build.
+bin_SCRIPTS = launcher/praas-mpicc
+launcher/praas-mpicc: $(top_srcdir)/launcher/praas-mpicc.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) launcher && sed \
+	  -e 's|@includedir[@]|$(includedir)|g' -e 's|@libdir[@]|$(libdir)|g' \
+	  -e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' \
+	  -e 's|@abs_top_srcdir[@]|$(abs_top_srcdir)|g' \
+	  $(top_srcdir)/launcher/praas-mpicc.in > $@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+CLEANFILES += launcher/praas-mpicc launcher/praas-mpicc.tmp
+EXTRA_DIST += launcher/praas-mpicc.in
+dist_man1_MANS += doc/man/praas-mpicc.1

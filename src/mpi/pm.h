@@ -1,0 +1,248 @@
+/*
+ * The MPI compatibility layer's private definitions: handle tables, the
+ * objects behind MPI handles, error reporting, and the thread-safety
+ * switches. Prefix pm_ ("praas MPI").
+ *
+ * The layer maps each MPI call onto the public praas API (praas.h) and
+ * adds no communication of its own.
+ */
+#ifndef PRAAS_MPI_PM_H
+#define PRAAS_MPI_PM_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <praas.h>
+
+#include "core/common.h"
+#include "praas/mpi/mpi.h"
+
+/* ---- handles ----
+ * A handle is (kind << 24) | index. Index 0 is the kind's NULL handle;
+ * predefined objects sit at low indices; the table hands out the others. */
+typedef enum pm_kind {
+    PM_COMM = 0x0a,
+    PM_GROUP = 0x0b,
+    PM_TYPE = 0x0c,
+    PM_OP = 0x0d,
+    PM_WIN = 0x0e,
+    PM_INFO = 0x0f,
+    PM_ERRH = 0x10,
+    PM_REQ = 0x11,
+    PM_KEYVAL = 0x14,
+} pm_kind_t;
+
+#define PM_HANDLE(kind, index) ((int)(((unsigned)(kind) << 24) | (unsigned)(index)))
+#define PM_KIND(h) ((int)(((unsigned)(h) >> 24) & 0xff))
+#define PM_INDEX(h) ((int)((unsigned)(h)&0xffffff))
+
+/* First index the tables hand out (below: predefined objects). */
+#define PM_FIRST_DYNAMIC 64
+
+/* Store obj under a new handle of kind. Returns 0 or MPI_ERR_NO_MEM.
+ * Thread-safe. */
+int pm_handle_new(pm_kind_t kind, void *obj, int *handle_p);
+/* The object of a handle, NULL if the handle is not a live one of kind.
+ * Predefined objects are registered with pm_handle_set. Thread-safe. */
+void *pm_handle_get(pm_kind_t kind, int handle);
+void pm_handle_set(pm_kind_t kind, int index, void *obj);
+/* Forget a handle (the caller frees the object). */
+void pm_handle_del(pm_kind_t kind, int handle);
+
+/* ---- state ---- */
+extern int pm_state;         /* 0 before MPI_Init, 1 initialized, 2 finalized */
+extern int pm_thread_level;  /* the level provided */
+extern int pm_world_rank, pm_world_size;
+
+/* Serialization for MPI_THREAD_MULTIPLE: praas allows one collective at a
+ * time per process and one call at a time per window (praas/coll.h,
+ * praas/rma.h); with MULTIPLE the layer takes these locks around them. */
+extern pthread_mutex_t pm_coll_lock;
+#define PM_LOCK(m)                                                                            \
+    do {                                                                                      \
+        if (pm_thread_level == MPI_THREAD_MULTIPLE)                                           \
+            pthread_mutex_lock(m);                                                            \
+    } while (0)
+#define PM_UNLOCK(m)                                                                          \
+    do {                                                                                      \
+        if (pm_thread_level == MPI_THREAD_MULTIPLE)                                           \
+            pthread_mutex_unlock(m);                                                          \
+    } while (0)
+
+/* ---- errors ----
+ * A failing call builds a message ("MPI_Put: displacement ..."), gets an
+ * error code carrying it and its class, and hands the code to the error
+ * handler of the object the call is about: a communicator, a window, or
+ * MPI_COMM_WORLD for calls about neither. The handler returns (ERRORS_RETURN,
+ * a user function that returns) or ends the process (ERRORS_ARE_FATAL). */
+typedef enum pm_ctx {
+    PM_CTX_GENERIC,
+    PM_CTX_RMA,  /* communication and synchronization on a window */
+    PM_CTX_WIN,  /* window creation and attachment */
+    PM_CTX_COLL, /* collectives */
+} pm_ctx_t;
+
+/* Raise an error of class cls on a communicator (comm) or window (win, when
+ * not MPI_WIN_NULL). Returns the code to give back to the caller. */
+int pm_err_comm(MPI_Comm comm, int cls, const char *call, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int pm_err_win(MPI_Win win, int cls, const char *call, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The same for a failed praas call (rc < 0): the class comes from rc and
+ * ctx, the message from praas_errmsg(). */
+int pm_praas_comm(MPI_Comm comm, int rc, pm_ctx_t ctx, const char *call);
+int pm_praas_win(MPI_Win win, int rc, pm_ctx_t ctx, const char *call);
+/* The MPI class for a praas error code in a context. */
+int pm_class_of(int rc, pm_ctx_t ctx);
+/* "MPI_ERR_RMA_RANGE" for a class. */
+const char *pm_class_name(int cls);
+/* Set up the predefined error handlers (env.c calls it). */
+void pm_errh_init(void);
+/* MPI_ERR_UNSUPPORTED_OPERATION: "MPI_Send is not supported by praas yet". */
+int pm_unsupported(MPI_Comm comm, const char *call);
+/* End the process as MPI_Abort does. */
+void pm_die(int code) __attribute__((noreturn));
+
+/* MPI_ERR_OTHER (through the world's handler) if MPI is not usable now. */
+#define PM_CHECK_INIT(call)                                                                   \
+    do {                                                                                      \
+        if (PRAAS_UNLIKELY(pm_state != 1))                                                    \
+            return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_OTHER, call, "called %s",              \
+                               pm_state ? "after MPI_Finalize" : "before MPI_Init");          \
+    } while (0)
+
+/* The error handler object. */
+typedef struct pm_errh {
+    int refs;
+    int for_win; /* 1: MPI_Win_errhandler_function */
+    void (*fn)(void);
+} pm_errh_t;
+void pm_errh_ref(MPI_Errhandler h);
+void pm_errh_unref(MPI_Errhandler h);
+
+/* ---- attributes (comm.c) ---- */
+typedef struct pm_attr {
+    struct pm_attr *next;
+    int keyval;
+    void *val;
+} pm_attr_t;
+/* Run delete callbacks and free every attribute of an object. */
+int pm_attrs_clear(pm_attr_t **list, int kind, int handle);
+int pm_attr_set(pm_attr_t **list, int kind, int handle, int keyval, void *val,
+                const char *call);
+int pm_attr_get(pm_attr_t *list, int keyval, void *val_p, int *flag_p);
+int pm_attr_delete(pm_attr_t **list, int kind, int handle, int keyval, const char *call);
+int pm_keyval_create(int kind, void (*copy)(void), void (*del)(void), void *extra,
+                     int *keyval_p, const char *call);
+int pm_keyval_free(int kind, int *keyval_p, const char *call);
+
+/* ---- communicators and groups ---- */
+typedef struct pm_group {
+    int refs;
+    int size;
+    int *ranks; /* world ranks, in group order */
+} pm_group_t;
+
+typedef struct pm_comm {
+    int handle;
+    int world_like; /* 1: the world's group in world order; 0: this process alone */
+    int rank, size;
+    MPI_Errhandler errh;
+    pm_attr_t *attrs;
+    char name[MPI_MAX_OBJECT_NAME];
+} pm_comm_t;
+
+pm_comm_t *pm_comm(MPI_Comm comm);
+/* Whether a communicator's group is the world's (windows and collectives
+ * map onto praas's world). */
+static inline int pm_comm_is_world(const pm_comm_t *c)
+{
+    return c->world_like || pm_world_size == 1;
+}
+pm_group_t *pm_group(MPI_Group g);
+/* A new group handle over world ranks (copied). */
+int pm_group_make(const int *ranks, int n, MPI_Group *group_p);
+int pm_group_world(MPI_Group *group_p);
+int pm_comm_init(void);
+void pm_comm_fini(void);
+int pm_comm_make(int world_like, MPI_Comm *comm_p);
+
+/* ---- info ---- */
+int pm_info_init(void);
+/* A copy of info (MPI_INFO_NULL gives MPI_INFO_NULL). */
+int pm_info_copy(MPI_Info info, MPI_Info *copy_p);
+int pm_info_valid(MPI_Info info);
+
+/* ---- datatypes ---- */
+typedef struct pm_type {
+    praas_type_t base; /* every element is mult elements of base */
+    size_t mult;
+    MPI_Count size;       /* MPI's size: bytes of data, gaps excluded */
+    MPI_Aint extent;      /* bytes from one element to the next */
+    MPI_Aint true_extent; /* bytes the data spans, trailing gap excluded */
+    int predefined;
+    int committed;
+    int complex_; /* C complex: sum, replace and no-op only */
+    int refs;
+    MPI_Datatype handle;
+    MPI_Datatype mpi_base; /* the predefined MPI type of base */
+    char name[MPI_MAX_OBJECT_NAME];
+} pm_type_t;
+
+/* The type of a handle, NULL if it names none. */
+pm_type_t *pm_type(MPI_Datatype dt);
+/* A committed (or predefined) type: 0, or an MPI class with *why_p set. */
+int pm_type_usable(MPI_Datatype dt, pm_type_t **t_p, const char **why_p);
+/* The bytes count elements of t span in memory. */
+static inline size_t pm_type_span(const pm_type_t *t, size_t count)
+{
+    return count * t->mult * praas_type_size(t->base);
+}
+void pm_type_init(void);
+
+/* ---- ops ---- */
+typedef struct pm_op {
+    MPI_User_function *fn; /* NULL for predefined */
+    int commute;
+    praas_op_t pop;
+} pm_op_t;
+pm_op_t *pm_op(MPI_Op op);
+/* Whether op applies to t: 0 or MPI_ERR_OP with *why_p. */
+int pm_op_check(const pm_op_t *o, const pm_type_t *t, int rma, const char **why_p);
+void pm_op_init(void);
+
+void pm_op_set_current(MPI_Datatype dt);
+
+/* ---- windows and requests ---- */
+typedef struct pm_win {
+    MPI_Win handle;
+    praas_win_t pw;
+    pthread_mutex_t lock; /* serializes praas calls on pw (MPI_THREAD_MULTIPLE) */
+    int nranks;           /* ranks of the window: the world's */
+    int flavor;           /* MPI_WIN_FLAVOR_* */
+    int model;            /* MPI_WIN_UNIFIED */
+    void *base;           /* this rank's memory, as MPI_WIN_BASE gives it */
+    MPI_Aint size;
+    int disp_unit;
+    MPI_Errhandler errh;
+    MPI_Info info; /* the hints set by the user, ignored */
+    pm_attr_t *attrs;
+    char name[MPI_MAX_OBJECT_NAME];
+} pm_win_t;
+
+pm_win_t *pm_win(MPI_Win win);
+MPI_Errhandler pm_win_errh(MPI_Win win);
+int pm_errh_fits(MPI_Errhandler h, int is_win);
+
+/* A request for a praas one-sided request (pr), or an already complete one
+ * (pr == PRAAS_REQUEST_NULL, e.g. an operation to MPI_PROC_NULL). */
+int pm_req_new(praas_request_t pr, MPI_Win win, MPI_Request *req_p);
+
+/* A label for messages: the type's name, or "a derived datatype". */
+const char *pm_type_label(const pm_type_t *t);
+
+/* Text helpers. */
+void pm_copy_name(char *dst, const char *src, int *len_p);
+
+#endif /* PRAAS_MPI_PM_H */

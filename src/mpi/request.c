@@ -1,0 +1,315 @@
+/*
+ * Requests: completion of the request-based one-sided calls (MPI_Rput and
+ * friends) through praas_request_wait/test.
+ *
+ * praas frees its request when a test finds it complete; MPI_Testall and
+ * MPI_Testsome must not release requests unless all (some) are complete, so
+ * the MPI request remembers completion (done, status) until it is released.
+ */
+#include <sched.h>
+#include <stdlib.h>
+
+#include "mpi/pm.h"
+
+typedef struct pm_req {
+    praas_request_t pr; /* PRAAS_REQUEST_NULL once complete */
+    MPI_Win win;
+    int done;
+    int err; /* the MPI error code of a failed operation */
+} pm_req_t;
+
+int pm_req_new(praas_request_t pr, MPI_Win win, MPI_Request *req_p)
+{
+    pm_req_t *r = calloc(1, sizeof(*r));
+
+    if (!r)
+        return MPI_ERR_NO_MEM;
+    r->pr = pr;
+    r->win = win;
+    r->done = pr == PRAAS_REQUEST_NULL;
+    if (pm_handle_new(PM_REQ, r, req_p)) {
+        free(r);
+        return MPI_ERR_NO_MEM;
+    }
+    return 0;
+}
+
+static void pm_status_empty(MPI_Status *st, int err)
+{
+    if (st == MPI_STATUS_IGNORE || !st)
+        return;
+    st->MPI_SOURCE = MPI_ANY_SOURCE;
+    st->MPI_TAG = MPI_ANY_TAG;
+    st->MPI_ERROR = err;
+    st->praas_cancelled_ = 0;
+    st->praas_count_ = 0;
+}
+
+/* Progress r once (block: until complete). Returns whether it is done. */
+static int pm_req_poll(pm_req_t *r, int block, const char *call)
+{
+    int rc, flag = 1;
+
+    if (r->done)
+        return 1;
+    rc = block ? praas_request_wait(&r->pr) : praas_request_test(&r->pr, &flag);
+    if (rc) {
+        /* On a timeout praas keeps the request; it is abandoned here. */
+        r->err = pm_praas_win(r->win, rc, PM_CTX_RMA, call);
+        r->pr = PRAAS_REQUEST_NULL;
+        flag = 1;
+    }
+    if (flag)
+        r->done = 1;
+    return r->done;
+}
+
+/* Release a complete request: write its status, null the handle. Returns
+ * its error code. */
+static int pm_req_release(MPI_Request *request, pm_req_t *r, MPI_Status *st)
+{
+    int err = r->err;
+
+    pm_status_empty(st, err);
+    pm_handle_del(PM_REQ, *request);
+    free(r);
+    *request = MPI_REQUEST_NULL;
+    return err;
+}
+
+static pm_req_t *pm_req_get(MPI_Request request)
+{
+    return pm_handle_get(PM_REQ, request);
+}
+
+#define PM_BAD_REQ(call)                                                                      \
+    pm_err_comm(MPI_COMM_WORLD, MPI_ERR_REQUEST, call, "not a request handle")
+
+PRAAS_API int MPI_Wait(MPI_Request *request, MPI_Status *status)
+{
+    pm_req_t *r;
+
+    PM_CHECK_INIT("MPI_Wait");
+    if (!request)
+        return PM_BAD_REQ("MPI_Wait");
+    if (*request == MPI_REQUEST_NULL) {
+        pm_status_empty(status, MPI_SUCCESS);
+        return MPI_SUCCESS;
+    }
+    r = pm_req_get(*request);
+    if (!r)
+        return PM_BAD_REQ("MPI_Wait");
+    while (!pm_req_poll(r, 1, "MPI_Wait"))
+        ;
+    return pm_req_release(request, r, status);
+}
+
+PRAAS_API int MPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
+{
+    pm_req_t *r;
+
+    PM_CHECK_INIT("MPI_Test");
+    if (!request || !flag)
+        return PM_BAD_REQ("MPI_Test");
+    if (*request == MPI_REQUEST_NULL) {
+        *flag = 1;
+        pm_status_empty(status, MPI_SUCCESS);
+        return MPI_SUCCESS;
+    }
+    r = pm_req_get(*request);
+    if (!r)
+        return PM_BAD_REQ("MPI_Test");
+    *flag = pm_req_poll(r, 0, "MPI_Test");
+    return *flag ? pm_req_release(request, r, status) : MPI_SUCCESS;
+}
+
+PRAAS_API int MPI_Request_free(MPI_Request *request)
+{
+    PM_CHECK_INIT("MPI_Request_free");
+    if (!request || !pm_req_get(*request))
+        return PM_BAD_REQ("MPI_Request_free");
+    /* One-sided requests complete locally without the target's help, so
+     * waiting here is short; the caller may not use the buffers anyway. */
+    return MPI_Wait(request, MPI_STATUS_IGNORE);
+}
+
+/* Check an array of requests: every entry null or valid. */
+static int pm_reqs_check(int count, MPI_Request reqs[], const char *call)
+{
+    if (count < 0 || (count && !reqs))
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, call, "%d requests", count);
+    for (int i = 0; i < count; i++)
+        if (reqs[i] != MPI_REQUEST_NULL && !pm_req_get(reqs[i]))
+            return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_REQUEST, call,
+                               "entry %d is not a request handle", i);
+    return MPI_SUCCESS;
+}
+
+static MPI_Status *pm_st(MPI_Status sts[], int i)
+{
+    return sts == MPI_STATUSES_IGNORE || !sts ? MPI_STATUS_IGNORE : &sts[i];
+}
+
+PRAAS_API int MPI_Waitall(int count, MPI_Request array_of_requests[],
+                          MPI_Status *array_of_statuses)
+{
+    int rc, failed = 0;
+
+    PM_CHECK_INIT("MPI_Waitall");
+    if ((rc = pm_reqs_check(count, array_of_requests, "MPI_Waitall")))
+        return rc;
+    for (int i = 0; i < count; i++) {
+        pm_req_t *r = pm_req_get(array_of_requests[i]);
+        if (!r) {
+            pm_status_empty(pm_st(array_of_statuses, i), MPI_SUCCESS);
+            continue;
+        }
+        while (!pm_req_poll(r, 1, "MPI_Waitall"))
+            ;
+        if (pm_req_release(&array_of_requests[i], r, pm_st(array_of_statuses, i)))
+            failed = 1;
+    }
+    return failed ? MPI_ERR_IN_STATUS : MPI_SUCCESS;
+}
+
+PRAAS_API int MPI_Testall(int count, MPI_Request array_of_requests[], int *flag,
+                          MPI_Status *array_of_statuses)
+{
+    int rc, all = 1, failed = 0;
+
+    PM_CHECK_INIT("MPI_Testall");
+    if ((rc = pm_reqs_check(count, array_of_requests, "MPI_Testall")))
+        return rc;
+    if (!flag)
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, "MPI_Testall", "NULL flag");
+    for (int i = 0; i < count; i++) {
+        pm_req_t *r = pm_req_get(array_of_requests[i]);
+        if (r && !pm_req_poll(r, 0, "MPI_Testall"))
+            all = 0;
+    }
+    *flag = all;
+    for (int i = 0; all && i < count; i++) {
+        pm_req_t *r = pm_req_get(array_of_requests[i]);
+        if (!r)
+            pm_status_empty(pm_st(array_of_statuses, i), MPI_SUCCESS);
+        else if (pm_req_release(&array_of_requests[i], r, pm_st(array_of_statuses, i)))
+            failed = 1;
+    }
+    return failed ? MPI_ERR_IN_STATUS : MPI_SUCCESS;
+}
+
+/* Any: the first complete request (block: wait for one). */
+static int pm_any(int count, MPI_Request reqs[], int *indx, int *flag, MPI_Status *status,
+                  int block, const char *call)
+{
+    int rc, active;
+
+    PM_CHECK_INIT(call);
+    if ((rc = pm_reqs_check(count, reqs, call)))
+        return rc;
+    if (!indx)
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, call, "NULL index");
+    for (unsigned spin = 0;; spin++) {
+        active = 0;
+        for (int i = 0; i < count; i++) {
+            pm_req_t *r = pm_req_get(reqs[i]);
+            if (!r)
+                continue;
+            active = 1;
+            if (pm_req_poll(r, 0, call)) {
+                *indx = i;
+                if (flag)
+                    *flag = 1;
+                return pm_req_release(&reqs[i], r, status);
+            }
+        }
+        if (!active) {
+            *indx = MPI_UNDEFINED;
+            if (flag)
+                *flag = 1;
+            pm_status_empty(status, MPI_SUCCESS);
+            return MPI_SUCCESS;
+        }
+        if (!block) {
+            *indx = MPI_UNDEFINED;
+            *flag = 0;
+            return MPI_SUCCESS;
+        }
+        if (spin > 64)
+            sched_yield();
+    }
+}
+
+PRAAS_API int MPI_Waitany(int count, MPI_Request array_of_requests[], int *indx,
+                          MPI_Status *status)
+{
+    return pm_any(count, array_of_requests, indx, NULL, status, 1, "MPI_Waitany");
+}
+
+PRAAS_API int MPI_Testany(int count, MPI_Request array_of_requests[], int *indx, int *flag,
+                          MPI_Status *status)
+{
+    if (!flag)
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, "MPI_Testany", "NULL flag");
+    return pm_any(count, array_of_requests, indx, flag, status, 0, "MPI_Testany");
+}
+
+/* Some: every complete request (block: at least one). */
+static int pm_some(int incount, MPI_Request reqs[], int *outcount, int indices[],
+                   MPI_Status sts[], int block, const char *call)
+{
+    int rc, active, n, failed = 0;
+
+    PM_CHECK_INIT(call);
+    if ((rc = pm_reqs_check(incount, reqs, call)))
+        return rc;
+    if (!outcount || (incount && !indices))
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, call, "NULL output");
+    for (unsigned spin = 0;; spin++) {
+        active = n = 0;
+        for (int i = 0; i < incount; i++) {
+            pm_req_t *r = pm_req_get(reqs[i]);
+            if (!r)
+                continue;
+            active = 1;
+            if (pm_req_poll(r, 0, call)) {
+                indices[n] = i;
+                if (pm_req_release(&reqs[i], r, pm_st(sts, n)))
+                    failed = 1;
+                n++;
+            }
+        }
+        if (!active) {
+            *outcount = MPI_UNDEFINED;
+            return MPI_SUCCESS;
+        }
+        if (n || !block) {
+            *outcount = n;
+            return failed ? MPI_ERR_IN_STATUS : MPI_SUCCESS;
+        }
+        if (spin > 64)
+            sched_yield();
+    }
+}
+
+PRAAS_API int MPI_Waitsome(int incount, MPI_Request array_of_requests[], int *outcount,
+                           int array_of_indices[], MPI_Status *array_of_statuses)
+{
+    return pm_some(incount, array_of_requests, outcount, array_of_indices, array_of_statuses,
+                   1, "MPI_Waitsome");
+}
+
+PRAAS_API int MPI_Testsome(int incount, MPI_Request array_of_requests[], int *outcount,
+                           int array_of_indices[], MPI_Status *array_of_statuses)
+{
+    return pm_some(incount, array_of_requests, outcount, array_of_indices, array_of_statuses,
+                   0, "MPI_Testsome");
+}
+
+PRAAS_API int MPI_Test_cancelled(const MPI_Status *status, int *flag)
+{
+    if (!status || !flag)
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, "MPI_Test_cancelled", "NULL argument");
+    *flag = status->praas_cancelled_;
+    return MPI_SUCCESS;
+}

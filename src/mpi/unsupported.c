@@ -1,0 +1,202 @@
+/*
+ * The calls of mpi.h that praas does not provide yet. Each returns
+ * MPI_ERR_UNSUPPORTED_OPERATION through the error handler of its
+ * communicator (MPI_COMM_WORLD's when it has none), with the message
+ * "MPI_Send is not supported by praas yet".
+ *
+ * One list (name, parameters, the communicator to report on) generates
+ * every definition; the parameters repeat mpi.h's, so the compiler checks
+ * them against the prototypes.
+ */
+#include "mpi/pm.h"
+
+#define PM_UNSUPPORTED(X) \
+    X(MPI_Send, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,            \
+        MPI_Comm comm), comm)                                                                     \
+    X(MPI_Recv, (void *buf, int count, MPI_Datatype datatype, int source, int tag,                \
+        MPI_Comm comm, MPI_Status *status), comm)                                                 \
+    X(MPI_Ssend, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,           \
+        MPI_Comm comm), comm)                                                                     \
+    X(MPI_Rsend, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,           \
+        MPI_Comm comm), comm)                                                                     \
+    X(MPI_Bsend, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,           \
+        MPI_Comm comm), comm)                                                                     \
+    X(MPI_Buffer_attach, (void *buffer, int size), MPI_COMM_WORLD)                                \
+    X(MPI_Buffer_detach, (void *buffer_addr, int *size), MPI_COMM_WORLD)                          \
+    X(MPI_Isend, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,           \
+        MPI_Comm comm, MPI_Request *request), comm)                                               \
+    X(MPI_Issend, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,          \
+        MPI_Comm comm, MPI_Request *request), comm)                                               \
+    X(MPI_Irsend, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,          \
+        MPI_Comm comm, MPI_Request *request), comm)                                               \
+    X(MPI_Ibsend, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,          \
+        MPI_Comm comm, MPI_Request *request), comm)                                               \
+    X(MPI_Irecv, (void *buf, int count, MPI_Datatype datatype, int source, int tag,               \
+        MPI_Comm comm, MPI_Request *request), comm)                                               \
+    X(MPI_Sendrecv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,         \
+        int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,             \
+        int recvtag, MPI_Comm comm, MPI_Status *status), comm)                                    \
+    X(MPI_Sendrecv_replace, (void *buf, int count, MPI_Datatype datatype, int dest,               \
+        int sendtag, int source, int recvtag, MPI_Comm comm, MPI_Status *status), comm)           \
+    X(MPI_Probe, (int source, int tag, MPI_Comm comm, MPI_Status *status), comm)                  \
+    X(MPI_Iprobe, (int source, int tag, MPI_Comm comm, int *flag, MPI_Status *status), comm)      \
+    X(MPI_Mprobe, (int source, int tag, MPI_Comm comm, MPI_Message *message,                      \
+        MPI_Status *status), comm)                                                                \
+    X(MPI_Improbe, (int source, int tag, MPI_Comm comm, int *flag, MPI_Message *message,          \
+        MPI_Status *status), comm)                                                                \
+    X(MPI_Mrecv, (void *buf, int count, MPI_Datatype datatype, MPI_Message *message,              \
+        MPI_Status *status), MPI_COMM_WORLD)                                                      \
+    X(MPI_Imrecv, (void *buf, int count, MPI_Datatype datatype, MPI_Message *message,             \
+        MPI_Request *request), MPI_COMM_WORLD)                                                    \
+    X(MPI_Cancel, (MPI_Request *request), MPI_COMM_WORLD)                                         \
+    X(MPI_Send_init, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,       \
+        MPI_Comm comm, MPI_Request *request), comm)                                               \
+    X(MPI_Recv_init, (void *buf, int count, MPI_Datatype datatype, int source, int tag,           \
+        MPI_Comm comm, MPI_Request *request), comm)                                               \
+    X(MPI_Start, (MPI_Request *request), MPI_COMM_WORLD)                                          \
+    X(MPI_Startall, (int count, MPI_Request array_of_requests[]), MPI_COMM_WORLD)                 \
+    X(MPI_Request_get_status, (MPI_Request request, int *flag, MPI_Status *status),               \
+        MPI_COMM_WORLD)                                                                           \
+    X(MPI_Status_set_elements, (MPI_Status *status, MPI_Datatype datatype, int count),            \
+        MPI_COMM_WORLD)                                                                           \
+    X(MPI_Status_set_cancelled, (MPI_Status *status, int flag), MPI_COMM_WORLD)                   \
+    X(MPI_Gatherv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,     \
+        const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root,              \
+        MPI_Comm comm), comm)                                                                     \
+    X(MPI_Scatterv, (const void *sendbuf, const int sendcounts[], const int displs[],             \
+        MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,     \
+        MPI_Comm comm), comm)                                                                     \
+    X(MPI_Allgatherv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,                 \
+        void *recvbuf, const int recvcounts[], const int displs[], MPI_Datatype recvtype,         \
+        MPI_Comm comm), comm)                                                                     \
+    X(MPI_Alltoallv, (const void *sendbuf, const int sendcounts[], const int sdispls[],           \
+        MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],        \
+        MPI_Datatype recvtype, MPI_Comm comm), comm)                                              \
+    X(MPI_Alltoallw, (const void *sendbuf, const int sendcounts[], const int sdispls[],           \
+        const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],                    \
+        const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm), comm)                \
+    X(MPI_Reduce_scatter, (const void *sendbuf, void *recvbuf, const int recvcounts[],            \
+        MPI_Datatype datatype, MPI_Op op, MPI_Comm comm), comm)                                   \
+    X(MPI_Scan, (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,            \
+        MPI_Op op, MPI_Comm comm), comm)                                                          \
+    X(MPI_Exscan, (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,          \
+        MPI_Op op, MPI_Comm comm), comm)                                                          \
+    X(MPI_Reduce_local, (const void *inbuf, void *inoutbuf, int count, MPI_Datatype datatype,     \
+        MPI_Op op), MPI_COMM_WORLD)                                                               \
+    X(MPI_Ibarrier, (MPI_Comm comm, MPI_Request *request), comm)                                  \
+    X(MPI_Ibcast, (void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm,       \
+        MPI_Request *request), comm)                                                              \
+    X(MPI_Ireduce, (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,         \
+        MPI_Op op, int root, MPI_Comm comm, MPI_Request *request), comm)                          \
+    X(MPI_Iallreduce, (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,      \
+        MPI_Op op, MPI_Comm comm, MPI_Request *request), comm)                                    \
+    X(MPI_Iallgather, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,                 \
+        void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm,                       \
+        MPI_Request *request), comm)                                                              \
+    X(MPI_Igather, (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,     \
+        int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Request *request),     \
+        comm)                                                                                     \
+    X(MPI_Iscatter, (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,    \
+        int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Request *request),     \
+        comm)                                                                                     \
+    X(MPI_Ialltoall, (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,   \
+        int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Request *request), comm)         \
+    X(MPI_Ireduce_scatter_block, (const void *sendbuf, void *recvbuf, int recvcount,              \
+        MPI_Datatype datatype, MPI_Op op, MPI_Comm comm, MPI_Request *request), comm)             \
+    X(MPI_Type_vector, (int count, int blocklength, int stride, MPI_Datatype oldtype,             \
+        MPI_Datatype *newtype), MPI_COMM_WORLD)                                                   \
+    X(MPI_Type_create_hvector, (int count, int blocklength, MPI_Aint stride,                      \
+        MPI_Datatype oldtype, MPI_Datatype *newtype), MPI_COMM_WORLD)                             \
+    X(MPI_Type_indexed, (int count, const int array_of_blocklengths[],                            \
+        const int array_of_displacements[], MPI_Datatype oldtype, MPI_Datatype *newtype),         \
+        MPI_COMM_WORLD)                                                                           \
+    X(MPI_Type_create_hindexed, (int count, const int array_of_blocklengths[],                    \
+        const MPI_Aint array_of_displacements[], MPI_Datatype oldtype, MPI_Datatype *newtype),    \
+        MPI_COMM_WORLD)                                                                           \
+    X(MPI_Type_create_indexed_block, (int count, int blocklength,                                 \
+        const int array_of_displacements[], MPI_Datatype oldtype, MPI_Datatype *newtype),         \
+        MPI_COMM_WORLD)                                                                           \
+    X(MPI_Type_create_hindexed_block, (int count, int blocklength,                                \
+        const MPI_Aint array_of_displacements[], MPI_Datatype oldtype, MPI_Datatype *newtype),    \
+        MPI_COMM_WORLD)                                                                           \
+    X(MPI_Type_create_struct, (int count, const int array_of_blocklengths[],                      \
+        const MPI_Aint array_of_displacements[], const MPI_Datatype array_of_types[],             \
+        MPI_Datatype *newtype), MPI_COMM_WORLD)                                                   \
+    X(MPI_Type_create_subarray, (int ndims, const int array_of_sizes[],                           \
+        const int array_of_subsizes[], const int array_of_starts[], int order,                    \
+        MPI_Datatype oldtype, MPI_Datatype *newtype), MPI_COMM_WORLD)                             \
+    X(MPI_Type_create_darray, (int size, int rank, int ndims, const int array_of_gsizes[],        \
+        const int array_of_distribs[], const int array_of_dargs[], const int array_of_psizes[],   \
+        int order, MPI_Datatype oldtype, MPI_Datatype *newtype), MPI_COMM_WORLD)                  \
+    X(MPI_Type_create_resized, (MPI_Datatype oldtype, MPI_Aint lb, MPI_Aint extent,               \
+        MPI_Datatype *newtype), MPI_COMM_WORLD)                                                   \
+    X(MPI_Type_get_envelope, (MPI_Datatype datatype, int *num_integers, int *num_addresses,       \
+        int *num_datatypes, int *combiner), MPI_COMM_WORLD)                                       \
+    X(MPI_Type_get_contents, (MPI_Datatype datatype, int max_integers, int max_addresses,         \
+        int max_datatypes, int array_of_integers[], MPI_Aint array_of_addresses[],                \
+        MPI_Datatype array_of_datatypes[]), MPI_COMM_WORLD)                                       \
+    X(MPI_Type_create_keyval, (MPI_Type_copy_attr_function *type_copy_attr_fn,                    \
+        MPI_Type_delete_attr_function *type_delete_attr_fn, int *type_keyval,                     \
+        void *extra_state), MPI_COMM_WORLD)                                                       \
+    X(MPI_Type_free_keyval, (int *type_keyval), MPI_COMM_WORLD)                                   \
+    X(MPI_Type_set_attr, (MPI_Datatype datatype, int type_keyval, void *attribute_val),           \
+        MPI_COMM_WORLD)                                                                           \
+    X(MPI_Type_get_attr, (MPI_Datatype datatype, int type_keyval, void *attribute_val,            \
+        int *flag), MPI_COMM_WORLD)                                                               \
+    X(MPI_Type_delete_attr, (MPI_Datatype datatype, int type_keyval), MPI_COMM_WORLD)             \
+    X(MPI_Pack, (const void *inbuf, int incount, MPI_Datatype datatype, void *outbuf,             \
+        int outsize, int *position, MPI_Comm comm), comm)                                         \
+    X(MPI_Unpack, (const void *inbuf, int insize, int *position, void *outbuf, int outcount,      \
+        MPI_Datatype datatype, MPI_Comm comm), comm)                                              \
+    X(MPI_Pack_size, (int incount, MPI_Datatype datatype, MPI_Comm comm, int *size), comm)        \
+    X(MPI_Comm_idup, (MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request), comm)              \
+    X(MPI_Comm_set_info, (MPI_Comm comm, MPI_Info info), comm)                                    \
+    X(MPI_Comm_get_info, (MPI_Comm comm, MPI_Info *info_used), comm)                              \
+    X(MPI_Comm_remote_size, (MPI_Comm comm, int *size), comm)                                     \
+    X(MPI_Comm_remote_group, (MPI_Comm comm, MPI_Group *group), comm)                             \
+    X(MPI_Intercomm_create, (MPI_Comm local_comm, int local_leader, MPI_Comm peer_comm,           \
+        int remote_leader, int tag, MPI_Comm *newintercomm), local_comm)                          \
+    X(MPI_Intercomm_merge, (MPI_Comm intercomm, int high, MPI_Comm *newintracomm),                \
+        MPI_COMM_WORLD)                                                                           \
+    X(MPI_Cart_create, (MPI_Comm comm_old, int ndims, const int dims[], const int periods[],      \
+        int reorder, MPI_Comm *comm_cart), comm_old)                                              \
+    X(MPI_Cart_get, (MPI_Comm comm, int maxdims, int dims[], int periods[], int coords[]), comm)  \
+    X(MPI_Cart_rank, (MPI_Comm comm, const int coords[], int *rank), comm)                        \
+    X(MPI_Cart_coords, (MPI_Comm comm, int rank, int maxdims, int coords[]), comm)                \
+    X(MPI_Cart_shift, (MPI_Comm comm, int direction, int disp, int *rank_source,                  \
+        int *rank_dest), comm)                                                                    \
+    X(MPI_Cart_sub, (MPI_Comm comm, const int remain_dims[], MPI_Comm *newcomm), comm)            \
+    X(MPI_Cartdim_get, (MPI_Comm comm, int *ndims), comm)                                         \
+    X(MPI_Graph_create, (MPI_Comm comm_old, int nnodes, const int index[], const int edges[],     \
+        int reorder, MPI_Comm *comm_graph), comm_old)                                             \
+    X(MPI_Dist_graph_create_adjacent, (MPI_Comm comm_old, int indegree, const int sources[],      \
+        const int sourceweights[], int outdegree, const int destinations[],                       \
+        const int destweights[], MPI_Info info, int reorder, MPI_Comm *comm_dist_graph),          \
+        comm_old)                                                                                 \
+    X(MPI_Comm_spawn, (const char *command, char *argv[], int maxprocs, MPI_Info info,            \
+        int root, MPI_Comm comm, MPI_Comm *intercomm, int array_of_errcodes[]), comm)             \
+    X(MPI_Comm_spawn_multiple, (int count, char *array_of_commands[], char **array_of_argv[],     \
+        const int array_of_maxprocs[], const MPI_Info array_of_info[], int root, MPI_Comm comm,   \
+        MPI_Comm *intercomm, int array_of_errcodes[]), comm)                                      \
+    X(MPI_Open_port, (MPI_Info info, char *port_name), MPI_COMM_WORLD)                            \
+    X(MPI_Close_port, (const char *port_name), MPI_COMM_WORLD)                                    \
+    X(MPI_Comm_accept, (const char *port_name, MPI_Info info, int root, MPI_Comm comm,            \
+        MPI_Comm *newcomm), comm)                                                                 \
+    X(MPI_Comm_connect, (const char *port_name, MPI_Info info, int root, MPI_Comm comm,           \
+        MPI_Comm *newcomm), comm)                                                                 \
+    X(MPI_Comm_disconnect, (MPI_Comm *comm), MPI_COMM_WORLD)                                      \
+    X(MPI_Comm_join, (int fd, MPI_Comm *intercomm), MPI_COMM_WORLD)                               \
+    X(MPI_Add_error_class, (int *errorclass), MPI_COMM_WORLD)                                     \
+    X(MPI_Add_error_code, (int errorclass, int *errorcode), MPI_COMM_WORLD)                       \
+    X(MPI_Add_error_string, (int errorcode, const char *string), MPI_COMM_WORLD)
+
+/* The parameters are there to match the prototypes; none is used. */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+
+#define PM_UNSUPPORTED_DEF_(name, params, comm)                                               \
+    PRAAS_API int name params                                                                 \
+    {                                                                                         \
+        return pm_unsupported(comm, #name);                                                   \
+    }
+PM_UNSUPPORTED(PM_UNSUPPORTED_DEF_)
+#undef PM_UNSUPPORTED_DEF_
