@@ -45,9 +45,14 @@ static int holds(st_t *st, const char *key, const void *data, size_t len)
     size_t glen = 0;
     int ok;
 
-    if (st_get(st, key, &got, &glen) != 0)
+    if (st_get(st, key, &got, &glen) != 0) {
+        tap_diag("get %s failed: %s", key, praas_errmsg());
         return 0;
+    }
     ok = glen == len && got && (len == 0 || memcmp(got, data, len) == 0);
+    if (!ok)
+        tap_diag("get %s returned %zu bytes, expected %zu%s", key, glen, len,
+                 glen == len ? " (different bytes)" : "");
     free(got);
     return ok;
 }
