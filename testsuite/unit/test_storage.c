@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -55,6 +56,23 @@ static int holds(st_t *st, const char *key, const void *data, size_t len)
                  glen == len ? " (different bytes)" : "");
     free(got);
     return ok;
+}
+
+/* holds(), but for S3 through s3rver read again for up to 2 s: s3rver (the
+ * test double) is not read-after-write consistent when the machine is
+ * loaded (it may still serve the blob a PUT just replaced); real S3 is. */
+static int holds_after_put(st_t *st, const char *name, const char *key, const void *data,
+                           size_t len)
+{
+    for (int i = 0; i < 20; i++) {
+        if (holds(st, key, data, len))
+            return 1;
+        if (strncmp(name, "s3", 2) != 0)
+            return 0;
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
 }
 
 struct listing {
@@ -257,10 +275,12 @@ static void test_backend(st_t *st, const char *name, const char *ns, size_t big)
                name);
         /* Split replaced by small and back. */
         rc = st_put(st, key, "small", 5);
-        tap_ok(rc == 0 && holds(st, key, "small", 5), "%s: a split blob replaced by a small one",
+        tap_ok(rc == 0 && holds_after_put(st, name, key, "small", 5),
+               "%s: a split blob replaced by a small one",
                name);
         rc = st_put(st, key, data, big);
-        tap_ok(rc == 0 && holds(st, key, data, big), "%s: and by a split one again", name);
+        tap_ok(rc == 0 && holds_after_put(st, name, key, data, big), "%s: and by a split one again",
+               name);
         rc = st_del(st, key);
         tap_ok(rc == 0 && st_stat(st, key, &len) == PRAAS_ERR_NOT_FOUND,
                "%s: delete of a split blob", name);
@@ -274,9 +294,10 @@ static void test_backend(st_t *st, const char *name, const char *ns, size_t big)
         snprintf(key, sizeof(key), "%sow", ns);
         rc = st_put(st, key, a, 1 << 20);
         rc |= st_put(st, key, b, 100);
-        tap_ok(rc == 0 && holds(st, key, b, 100), "%s: overwrite 1 MiB with 100 bytes", name);
+        tap_ok(rc == 0 && holds_after_put(st, name, key, b, 100), "%s: overwrite 1 MiB with 100 bytes",
+               name);
         rc = st_put(st, key, a, 1 << 20);
-        tap_ok(rc == 0 && holds(st, key, a, 1 << 20), "%s: and back to 1 MiB", name);
+        tap_ok(rc == 0 && holds_after_put(st, name, key, a, 1 << 20), "%s: and back to 1 MiB", name);
         free(a);
         free(b);
     }
