@@ -22,3 +22,16 @@ bench_rma_bench_SOURCES = bench/rma_bench.c bench/bench.c bench/bench.h
 bench_rma_bench_LDADD = libpraas.la
 EXTRA_DIST += bench/mpi_rma_bench.c bench/run-rma.sh bench/plot-rma.gp bench/README-rma.md
 
+# Allreduce through the public API (coll_bench), its MPI twin
+# (bench/mpi_coll_bench.c, built by bench/run-coll.sh with each MPI's
+# wrapper) and the Redis-based allreduce of today's serverless systems
+# (redis_allreduce: hiredis only, no praas); bench/coll_driver.h is the
+# measurement all three share. See bench/README-coll.md.
+noinst_PROGRAMS += bench/coll_bench bench/redis_allreduce
+bench_coll_bench_SOURCES = bench/coll_bench.c bench/coll_driver.h bench/bench.c bench/bench.h
+bench_coll_bench_LDADD = libpraas.la
+bench_redis_allreduce_SOURCES = bench/redis_allreduce.c bench/coll_driver.h bench/bench.c \
+	bench/bench.h
+bench_redis_allreduce_CPPFLAGS = $(AM_CPPFLAGS) $(HIREDIS_CFLAGS)
+bench_redis_allreduce_LDADD = $(HIREDIS_LIBS)
+EXTRA_DIST += bench/mpi_coll_bench.c bench/run-coll.sh bench/plot-coll.gp bench/README-coll.md

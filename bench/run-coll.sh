@@ -1,0 +1,282 @@
+#!/bin/sh
+# Allreduce latency and bandwidth (doubles, SUM, 8 B to 64 MiB) on 2 and 4
+# workers: praas beside Open MPI, MPICH and a Redis-based allreduce, in one
+# run (bench/README-coll.md):
+#
+#   bench/run-coll.sh [BUILD_DIR] [OPTIONS FOR THE BENCHMARKS...]
+#
+# Implementations (the config column is IMPL-nN):
+# - praas: coll_bench under praas-run on the default configuration (UCX, one
+#   node: the collective window is in shared memory);
+# - praas-tcp: coll_bench with PRAAS_RMA_SHM=0, PRAAS_TRANSPORT=ucx,
+#   UCX_TLS=tcp: every chunk a put, a flush and an accumulate over loopback;
+# - ompi, mpich: bench/mpi_coll_bench.c, built here with mpicc.openmpi and
+#   mpicc.mpich, launched with their own mpirun;
+# - redis: redis_allreduce under praas-run (for PRAAS_RANK/PRAAS_SIZE only)
+#   against a private redis-server started for the run
+#   (testsuite/with-redis.sh).
+# Writes bench/results/coll.csv (every row of every pass), coll-best.csv (per
+# configuration and size the pass with the lowest median), the PNG plots
+# coll_latency.png and coll_bandwidth.png, and prints a summary. A failing
+# or timed-out implementation is noted and the run goes on.
+#
+# Environment:
+#   BUILD          the build directory, when not the first argument
+#   RESULTS        where to write (default bench/results beside this script)
+#   COLL_IMPLS     subset of: praas praas-tcp ompi mpich redis (default: all)
+#   COLL_NS        worker counts (default "2 4")
+#   COLL_PASSES    passes over everything (default 2): the machine is shared
+#                  and noisy, so each point is measured that many times, the
+#                  passes interleaved; the summary and plots take, per point,
+#                  the pass with the lowest median
+#   COLL_TIMEOUT   seconds allowed to one launch (default 300)
+#   COLL_BIND      binding for every launch (default: core for N <= CPUs,
+#                  none when oversubscribed)
+# With no options the benchmarks get --min 8 --max 64M --budget-ms 100
+# --warmup 5 --min-iters 5 (a few minutes per pass on 2 cores); options
+# given replace these defaults.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/.." && pwd)
+build=${BUILD:-./build}
+case ${1:-} in
+  ''|-*) ;;
+  *) build=$1; shift ;;
+esac
+build=$(cd "$build" 2>/dev/null && pwd) || { echo "run-coll.sh: no build directory $build" >&2; exit 2; }
+results=${RESULTS:-$here/results}
+impls=${COLL_IMPLS:-praas praas-tcp ompi mpich redis}
+ns=${COLL_NS:-2 4}
+passes=${COLL_PASSES:-2}
+timeout=${COLL_TIMEOUT:-300}
+run=$build/launcher/praas-run
+csv=$results/coll.csv
+best=$results/coll-best.csv
+logs=$results/coll-logs
+ncpu=$(nproc 2>/dev/null || echo 1)
+[ $# -gt 0 ] || set -- --min 8 --max 64M --budget-ms 100 --warmup 5 --min-iters 5
+
+# The Redis-based allreduce needs a server of its own: run the rest of this
+# script under testsuite/with-redis.sh, which starts one on a free loopback
+# port, exports PRAAS_TEST_REDIS and stops it at the end.
+case " $impls " in
+  *" redis "*)
+    if [ -z "${COLL_REDIS_URL:-}" ]; then
+      COLL_REDIS_URL=pending
+      export COLL_REDIS_URL
+      exec "$src/testsuite/with-redis.sh" "$0" "$build" "$@"
+    fi
+    [ "$COLL_REDIS_URL" != pending ] || COLL_REDIS_URL=${PRAAS_TEST_REDIS:-}
+    ;;
+esac
+
+for f in "$build/bench/coll_bench" "$run"; do
+  if [ ! -x "$f" ]; then
+    echo "run-coll.sh: $f is missing: build first (make in $build)" >&2
+    exit 2
+  fi
+done
+mkdir -p "$results" "$logs" || exit 2
+
+clean_shm() {
+  for f in /dev/shm/[0-9]*:*; do
+    [ -e "$f" ] || continue
+    pid=${f#/dev/shm/}; pid=${pid%%:*}
+    kill -0 "$pid" 2>/dev/null || rm -f "$f"
+  done
+}
+
+describe_status() {
+  case $1 in
+    0) echo "ok" ;;
+    124|137) echo "TIMED OUT after ${timeout} s" ;;
+    127) echo "NOT RUN (missing program)" ;;
+    *) echo "FAILED (exit status $1)" ;;
+  esac
+}
+
+# ---- the MPI builds: standard MPI, linked with bench.c only ----
+build_mpi() { # WRAPPER OUTPUT
+  command -v "$1" >/dev/null 2>&1 || { echo "$1 not found" >"$logs/build-$1.err"; return 1; }
+  "$1" -std=gnu11 -O2 -I"$src" -o "$2" "$src/bench/mpi_coll_bench.c" "$src/bench/bench.c" \
+    2>"$logs/build-$1.err"
+}
+case " $impls " in *" ompi "*)
+  build_mpi mpicc.openmpi "$build/bench/mpi_coll_bench.openmpi" ||
+    echo "run-coll.sh: mpicc.openmpi failed, see $logs/build-mpicc.openmpi.err" >&2 ;;
+esac
+case " $impls " in *" mpich "*)
+  build_mpi mpicc.mpich "$build/bench/mpi_coll_bench.mpich" ||
+    echo "run-coll.sh: mpicc.mpich failed, see $logs/build-mpicc.mpich.err" >&2 ;;
+esac
+
+# Run one implementation on N workers: rows to $logs/IMPL-nN-pP.csv,
+# diagnostics to .err; returns the launcher's status.
+run_one() { # IMPL N PASS OPTIONS...
+  impl=$1 np=$2 pass=$3; shift 3
+  out=$logs/$impl-n$np-p$pass.csv err=$logs/$impl-n$np-p$pass.err
+  bind=${COLL_BIND:-}
+  if [ -z "$bind" ]; then
+    if [ "$np" -le "$ncpu" ]; then bind=core; else bind=none; fi
+  fi
+  common="--no-header --label $impl"
+  case $impl in
+    praas|praas-tcp|redis)
+      prog=$build/bench/coll_bench
+      [ "$impl" = redis ] && prog=$build/bench/redis_allreduce
+      [ -x "$prog" ] || return 127
+      (
+        unset FI_PROVIDER UCX_TLS PRAAS_TRANSPORT PRAAS_PROGRESS PRAAS_RMA_SHM
+        FI_TCP_IFACE=lo FI_SOCKETS_IFACE=lo UCX_NET_DEVICES=lo UCX_WARN_UNUSED_ENV_VARS=n
+        PRAAS_OP_TIMEOUT=$((timeout * 1000))
+        export FI_TCP_IFACE FI_SOCKETS_IFACE UCX_NET_DEVICES UCX_WARN_UNUSED_ENV_VARS PRAAS_OP_TIMEOUT
+        case $impl in
+          praas-tcp) PRAAS_RMA_SHM=0 PRAAS_TRANSPORT=ucx UCX_TLS=tcp
+                     export PRAAS_RMA_SHM PRAAS_TRANSPORT UCX_TLS ;;
+          redis) set -- --redis "$COLL_REDIS_URL" --wait-s "$timeout" "$@" ;;
+        esac
+        exec timeout -k 10 $((timeout + 20)) "$run" -n "$np" --bind-to "$bind" \
+          --timeout "$timeout" "$prog" $common "$@"
+      ) >"$out" 2>"$err"
+      ;;
+    ompi)
+      prog=$build/bench/mpi_coll_bench.openmpi
+      [ -x "$prog" ] || return 127
+      over=
+      [ "$np" -le "$ncpu" ] || over=--oversubscribe
+      timeout -k 10 "$timeout" mpirun.openmpi --allow-run-as-root -np "$np" $over \
+        --bind-to "$bind" "$prog" $common "$@" >"$out" 2>"$err"
+      ;;
+    mpich)
+      prog=$build/bench/mpi_coll_bench.mpich
+      [ -x "$prog" ] || return 127
+      (
+        UCX_WARN_UNUSED_ENV_VARS=n
+        export UCX_WARN_UNUSED_ENV_VARS
+        exec timeout -k 10 "$timeout" mpirun.mpich -np "$np" -bind-to "$bind" \
+          "$prog" $common "$@"
+      ) >"$out" 2>"$err"
+      ;;
+    *) echo "unknown implementation $impl" >"$err"; return 2 ;;
+  esac
+  status=$?
+  clean_shm
+  return $status
+}
+
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+t_start=$(date +%s)
+{
+  echo "config,op,size,iters,lat_us_median,lat_us_p10,lat_us_p90,bw_MBps"
+  echo "# bench/run-coll.sh, started $started on $(uname -n), $ncpu CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# options: $*; passes $passes; workers $ns; bind ${COLL_BIND:-core if N <= CPUs else none}"
+} >"$csv.tmp"
+
+status_lines=""
+pass=1
+while [ "$pass" -le "$passes" ]; do
+  for np in $ns; do
+    for impl in $impls; do
+      echo "pass $pass, $impl, $np workers: ..." >&2
+      t0=$(date +%s)
+      run_one "$impl" "$np" "$pass" "$@"
+      st=$?
+      secs=$(( $(date +%s) - t0 ))
+      f=$logs/$impl-n$np-p$pass.csv
+      rows=$(grep -c "^$impl-n$np," "$f" 2>/dev/null || true)
+      line="pass $pass, $impl-n$np: $(describe_status $st), ${rows:-0} rows in ${secs} s"
+      [ "$st" -eq 0 ] || line="$line; see $logs/$impl-n$np-p$pass.err"
+      status_lines="$status_lines
+$line"
+      [ "$st" -eq 0 ] || echo "$line" >&2
+      grep "^#" "$f" 2>/dev/null | sed "s/^# /# pass $pass: /" >>"$csv.tmp"
+      grep -v '^#' "$f" 2>/dev/null >>"$csv.tmp"
+      echo "# $line" >>"$csv.tmp"
+    done
+  done
+  pass=$((pass + 1))
+done
+echo "# finished after $(( $(date +%s) - t_start )) s, load $(cut -d' ' -f1-3 /proc/loadavg)" >>"$csv.tmp"
+mv "$csv.tmp" "$csv"
+
+# Per configuration and size, the row of the pass with the lowest median.
+awk -F, '
+  NR == 1 { print; next }
+  /^#/ || $1 == "config" || $5 == "" { next }
+  { k = $1 SUBSEP $3
+    if (!(k in row) || $5 + 0 < med[k]) { row[k] = $0; med[k] = $5 + 0 }
+    if (!(k in order)) { order[k] = ++n; keys[n] = k } }
+  END { for (i = 1; i <= n; i++) print row[keys[i]] }
+' "$csv" >"$best"
+
+# ---- plots ----
+if command -v gnuplot >/dev/null 2>&1; then
+  gnuplot -e "csv='$best'; outdir='$results'; impls='$impls'; ns='$ns'; subtitle=' ($started)'" \
+    "$here/plot-coll.gp" 2>"$logs/plot.err" ||
+    echo "run-coll.sh: gnuplot failed, see $logs/plot.err" >&2
+else
+  echo "run-coll.sh: gnuplot not found, no plots (apt-get install gnuplot-nox)" >&2
+fi
+
+# ---- summary ----
+echo
+echo "Allreduce, doubles, SUM: median latency in us (best of $passes passes; $best)"
+echo "plots: $results/coll_latency.png, $results/coll_bandwidth.png"
+awk -F, -v impls="$impls" -v ns="$ns" '
+  /^#/ || $1 == "config" { next }
+  { lat[$1, $3] = $5; seen[$3] = 1 }
+  function fmt(v) {
+    if (v == "") return "-"
+    if (v + 0 >= 1000) return sprintf("%.0f", v)
+    if (v + 0 >= 10) return sprintf("%.1f", v)
+    return sprintf("%.2f", v)
+  }
+  function human(s) {
+    s = s + 0 # a key of seen[] is a string: compare numbers
+    if (s >= 1048576) return (s / 1048576) "MiB"
+    if (s >= 1024) return (s / 1024) "KiB"
+    return s "B"
+  }
+  function bestmpi(n, s,   o, m) {
+    o = lat["ompi-n" n, s]; m = lat["mpich-n" n, s]
+    if (o == "") return m
+    if (m == "" || o + 0 < m + 0) return o
+    return m
+  }
+  END {
+    ni = split(impls, im, " "); nn = split(ns, nw, " ")
+    split("8 65536 1048576 16777216 67108864", key, " ")
+    for (j = nn; j >= 1; j--) {
+      n = nw[j]
+      printf "\n%d workers\n%-7s", n, "size"
+      for (i = 1; i <= ni; i++) printf " %11s", im[i]
+      printf " %13s %12s\n", "praas/bestMPI", "redis/praas"
+      for (k = 1; k <= 5; k++) {
+        s = key[k]
+        printf "%-7s", human(s)
+        for (i = 1; i <= ni; i++) printf " %11s", fmt(lat[im[i] "-n" n, s])
+        b = bestmpi(n, s); p = lat["praas-n" n, s]; r = lat["redis-n" n, s]
+        printf " %13s", (p != "" && b != "") ? sprintf("%.2f", p / b) : "-"
+        printf " %12s\n", (p != "" && r != "") ? sprintf("%.1f", r / p) : "-"
+      }
+      # Targets over every measured size, not only the rows above.
+      worst = ""; wsize = 0; minr = ""; rsize = 0
+      for (s in seen) {
+        p = lat["praas-n" n, s]; b = bestmpi(n, s); r = lat["redis-n" n, s]
+        if (s + 0 >= 1048576 && p != "" && b != "" && (worst == "" || p / b > worst)) {
+          worst = p / b; wsize = s
+        }
+        if (p != "" && r != "" && (minr == "" || r / p < minr)) { minr = r / p; rsize = s }
+      }
+      if (worst != "")
+        printf "target praas <= 1.2 x best MPI at >= 1 MiB: worst %.2f at %s: %s\n", worst,
+               human(wsize), (worst <= 1.2 ? "met" : "MISSED")
+      if (minr != "")
+        printf "target redis >= 10 x praas at every size: lowest %.1f at %s: %s\n", minr,
+               human(rsize), (minr >= 10 ? "met" : "MISSED")
+    }
+  }
+' "$best"
+echo
+echo "Runs:$status_lines"
