@@ -74,21 +74,29 @@ static int coll_use_gather(size_t count, size_t bytes, int n, praas_op_t op)
     return bytes * (size_t)n <= (size_t)core_cfg()->coll_small;
 }
 
-/* Ring reduce-scatter in place on buf (count elements): afterwards rank r
- * holds block (r + 1 + shift) mod n fully reduced. */
-static int ring_reduce_scatter(coll_team_t *t, unsigned char *buf, size_t count,
-                               praas_type_t type, praas_op_t op, int shift)
+/* Ring reduce-scatter on buf (count elements): afterwards rank r holds
+ * block (r + 1 + shift) mod n fully reduced. The input is `in` (which may
+ * be buf itself): each block is read from it at its first use, so buf needs
+ * no copy of the input beforehand; blocks of buf that this rank never
+ * receives keep whatever they held (the allgather that follows fills them). */
+static int ring_reduce_scatter(coll_team_t *t, const unsigned char *in, unsigned char *buf,
+                               size_t count, praas_type_t type, praas_op_t op, int shift)
 {
     int n = t->size, r = t->rank, succ = mod(r + 1, n), pred = mod(r - 1, n), rc;
     size_t ts = praas_type_size(type);
 
     for (int s = 0; s < n - 1; s++) {
         int sb = mod(r - s + shift, n), rb = mod(r - s - 1 + shift, n);
+        /* Step 0 sends an input block; later steps the block reduced in
+         * the step before. Each received block combines the input's. */
+        const unsigned char *src = s == 0 ? in : buf;
         coll_xfer_t x[2] = {
-            coll_send(succ, buf + blk_first(count, n, sb) * ts, blk_count(count, n, sb) * ts),
+            coll_send(succ, src + blk_first(count, n, sb) * ts, blk_count(count, n, sb) * ts),
             coll_recv_reduce(pred, buf + blk_first(count, n, rb) * ts,
                              blk_count(count, n, rb) * ts, op, type),
         };
+        if (in != buf)
+            x[1].init = in + blk_first(count, n, rb) * ts;
         rc = coll_run(t, x, 2);
         if (rc)
             return rc;
@@ -172,14 +180,17 @@ PRAAS_API int praas_allreduce(const void *send, void *recv, size_t count, praas_
     if (rc || !count)
         return rc;
     bytes = count * ts;
-    if (send != PRAAS_IN_PLACE && send != recv)
+    if (send == PRAAS_IN_PLACE)
+        send = recv;
+    if (t->size > 1 && !coll_use_gather(count, bytes, t->size, op)) {
+        /* The ring reads the input where it is: no copy into recv first. */
+        rc = ring_reduce_scatter(t, send, recv, count, type, op, 0);
+        return rc ? rc : ring_allgather(t, recv, count, ts, 0);
+    }
+    if (send != recv)
         memcpy(recv, send, bytes);
     if (t->size == 1)
         return 0;
-    if (!coll_use_gather(count, bytes, t->size, op)) {
-        rc = ring_reduce_scatter(t, recv, count, type, op, 0);
-        return rc ? rc : ring_allgather(t, recv, count, ts, 0);
-    }
     all = malloc(bytes * (size_t)t->size);
     if (!all)
         return core_err(PRAAS_ERR_NOMEM, "allreduce: no memory for %d x %zu bytes", t->size,
@@ -244,8 +255,7 @@ PRAAS_API int praas_reduce(const void *send, void *recv, size_t count, praas_typ
     acc = malloc(bytes);
     if (!acc)
         return core_err(PRAAS_ERR_NOMEM, "reduce: no memory for %zu bytes", bytes);
-    memcpy(acc, send, bytes);
-    rc = ring_reduce_scatter(t, acc, count, type, op, 0);
+    rc = ring_reduce_scatter(t, send, acc, count, type, op, 0);
     if (!rc) {
         int n = t->size, mine = mod(t->rank + 1, n);
         if (t->rank == root) {
@@ -291,13 +301,15 @@ PRAAS_API int praas_reduce_scatter_block(const void *send, void *recv, size_t co
     acc = malloc(total * ts);
     if (!acc)
         return core_err(PRAAS_ERR_NOMEM, "reduce_scatter_block: no memory");
-    memcpy(acc, send, total * ts);
-    if (t->size == 1)
+    if (t->size == 1) {
+        memcpy(acc, send, total * ts);
         rc = 0;
-    else if (coll_op_commutes(op))
-        rc = ring_reduce_scatter(t, acc, total, type, op, -1);
-    else
+    } else if (coll_op_commutes(op)) {
+        rc = ring_reduce_scatter(t, send, acc, total, type, op, -1);
+    } else {
+        memcpy(acc, send, total * ts);
         rc = praas_allreduce(PRAAS_IN_PLACE, acc, total, type, op);
+    }
     if (!rc)
         memcpy(recv, acc + (size_t)t->rank * bytes, bytes);
     free(acc);

@@ -60,6 +60,8 @@ typedef struct coll_xfer {
     void *buf;             /* source (send) or destination (receive) */
     size_t bytes;
     praas_op_t op;         /* COLL_RECV_REDUCE: buf = buf OP chunk, element-wise */
+    const void *init;      /* COLL_RECV_REDUCE: if set, buf = init OP chunk instead
+                            * (each chunk copied from init just before, cache-hot) */
     praas_type_t type;
     size_t done;           /* bytes moved so far */
 } coll_xfer_t;

@@ -208,9 +208,13 @@ static int coll_try_recv(coll_team_t *t, coll_xfer_t *x)
     n = PRAAS_MIN(t->chunk, x->bytes - x->done);
     if (x->kind == COLL_RECV_COPY)
         memcpy((unsigned char *)x->buf + x->done, slot + sizeof(hdr), n);
-    else
+    else {
+        if (x->init)
+            memcpy((unsigned char *)x->buf + x->done, (const unsigned char *)x->init + x->done,
+                   n);
         coll_op_apply(x->op, x->type, slot + sizeof(hdr), (unsigned char *)x->buf + x->done,
                       n / praas_type_size(x->type));
+    }
     t->consumed[x->peer]++;
     x->done += n;
     rc = flag_bump(t, x->peer, flag_credit(t, t->rank));
