@@ -27,22 +27,31 @@ static int rma_wait_until(int (*ready)(void *), void *arg, const char *what, pra
     uint64_t deadline = core_deadline(timeout);
     tp_ctx_t *tp = core_tp();
     unsigned spins = 0;
-    int rc;
+    int rc = 0;
 
+    if (ready(arg))
+        return 0;
+    tp_wait_begin(tp);
     while (!ready(arg)) {
-        rc = tp_progress(tp);
-        if (rc < 0)
-            return rc;
-        if (rc > 0) {
+        int n = tp_progress(tp);
+        rc = 0;
+        if (n < 0) {
+            rc = n;
+            break;
+        }
+        if (n > 0) {
             spins = 0;
             continue;
         }
         core_backoff(++spins);
-        if ((spins & 0xff) == 0 && core_expired(deadline))
-            return core_err(PRAAS_ERR_TIMEOUT, "%s: waited %d ms for %s", rma_win_name(win),
-                            timeout, what);
+        if ((spins & 0xff) == 0 && core_expired(deadline)) {
+            rc = core_err(PRAAS_ERR_TIMEOUT, "%s: waited %d ms for %s", rma_win_name(win),
+                          timeout, what);
+            break;
+        }
     }
-    return 0;
+    tp_wait_end(tp);
+    return rc;
 }
 
 static int rma_counter_zero(void *arg)

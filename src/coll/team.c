@@ -227,7 +227,24 @@ static inline void coll_idle(unsigned idle)
     core_backoff(idle);
 }
 
+static int coll_run_loop(coll_team_t *t, coll_xfer_t *xfers, int n);
+
+/* On the transport path this thread progresses the transport while it
+ * waits; the progress thread stands down meanwhile (tp_wait_begin). */
 int coll_run(coll_team_t *t, coll_xfer_t *xfers, int n)
+{
+    tp_ctx_t *tp = core_tp();
+    int rc;
+
+    if (t->peers)
+        return coll_run_loop(t, xfers, n);
+    tp_wait_begin(tp);
+    rc = coll_run_loop(t, xfers, n);
+    tp_wait_end(tp);
+    return rc;
+}
+
+static int coll_run_loop(coll_team_t *t, coll_xfer_t *xfers, int n)
 {
     uint64_t deadline = core_deadline(t->timeout_ms);
     tp_ctx_t *tp = core_tp();

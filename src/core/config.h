@@ -34,6 +34,12 @@
       "bytes (vector x workers) up to which allreduce and allgather use one round")       \
     X(coll_chunk, PRAAS_COLL_CHUNK, INT, 262144, 4096, 67108864,                          \
       "bytes per chunk in the collectives' pipelined channels")                           \
+    X(storage, PRAAS_STORAGE, STR, "", 0, 0,                                              \
+      "storage URL for persisted objects: file://DIR, s3://BUCKET[/PREFIX] or "           \
+      "redis://HOST:PORT[/DB] (default file://$TMPDIR/praas-storage)")                    \
+    X(obj_persist_on_exit, PRAAS_OBJ_PERSIST_ON_EXIT, INT, -1, -1, 1,                     \
+      "1: praas_finalize persists the objects this worker owns; 0: it does not; -1 "      \
+      "(default): 1 when PRAAS_STORAGE is set")                                           \
     X(control, PRAAS_CONTROL, STR, "", 0, 0,                                              \
       "URL of the control plane (set by praas-run)")                                      \
     X(process, PRAAS_PROCESS, STR, "", 0, 0, "process id (set by praas-run)")             \

@@ -61,6 +61,19 @@ void core_on_finalize(void (*fn)(void))
         core_finalizers[core_nfinalizers++] = fn;
 }
 
+#define CORE_MAX_INITIALIZERS 8
+static void (*core_initializers[CORE_MAX_INITIALIZERS])(void);
+static int core_ninitializers;
+
+void core_on_init(void (*fn)(void))
+{
+    for (int i = 0; i < core_ninitializers; i++)
+        if (core_initializers[i] == fn)
+            return;
+    if (core_ninitializers < CORE_MAX_INITIALIZERS)
+        core_initializers[core_ninitializers++] = fn;
+}
+
 const core_cfg_t *core_cfg(void)
 {
     return core ? &core->cfg : NULL;
@@ -128,13 +141,15 @@ static int core_exchange_collect(core_ctx_t *ctx, uint64_t round, size_t len, vo
     return rc ? rc : n;
 }
 
+static int core_exchange_wait(core_ctx_t *ctx, uint64_t round, size_t len, void *all,
+                              uint64_t deadline, int timeout_ms);
+
 int core_exchange(const void *mine, size_t len, void *all, int timeout_ms)
 {
     core_ctx_t *ctx = core;
     uint64_t deadline = core_deadline(timeout_ms);
     core_xhdr_t xh;
-    int got = 0, rc;
-    unsigned idle = 0;
+    int rc;
 
     if (!ctx)
         return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
@@ -148,8 +163,22 @@ int core_exchange(const void *mine, size_t len, void *all, int timeout_ms)
         if (rc)
             return rc;
     }
+    tp_wait_begin(ctx->tp);
+    rc = core_exchange_wait(ctx, xh.round, len, all, deadline, timeout_ms);
+    tp_wait_end(ctx->tp);
+    return rc;
+}
+
+/* The receiving half of core_exchange(): collect the other ranks' blobs,
+ * progressing the transport, until all arrived or the deadline. */
+static int core_exchange_wait(core_ctx_t *ctx, uint64_t round, size_t len, void *all,
+                              uint64_t deadline, int timeout_ms)
+{
+    unsigned idle = 0;
+    int got = 0, rc;
+
     while (got < ctx->cfg.size - 1) {
-        rc = core_exchange_collect(ctx, xh.round, len, all);
+        rc = core_exchange_collect(ctx, round, len, all);
         if (rc < 0)
             return rc;
         got += rc;
@@ -340,6 +369,8 @@ PRAAS_API int praas_init(void)
             goto err_tp;
     }
     core = ctx;
+    for (int i = 0; i < core_ninitializers; i++)
+        core_initializers[i]();
     /* Warm every connection up now, while all workers are here to
      * progress: some providers need the peer's progress for the first
      * operation (TRANSPORTS.md, pitfall 3). */

@@ -22,7 +22,9 @@ enum {
     CORE_AM_PING = 0,     /* connection warm-up */
     CORE_AM_EXCHANGE = 1, /* core_exchange() and core_barrier() */
     CORE_AM_RMA = 2,      /* windows: accumulates, answers, post/complete */
-    CORE_AM_FIRST_FREE = 3,
+    CORE_AM_MPI = 3,      /* MPI point-to-point (src/mpi/p2p.c) */
+    CORE_AM_GMEM = 4,     /* objects: allocation and free at an owner */
+    CORE_AM_FIRST_FREE = 5,
 };
 
 /* Every worker calls it with a blob of the same length; when it returns,
@@ -39,5 +41,13 @@ int core_barrier(int timeout_ms);
  * first run); for the layers above core that hold collective resources.
  * Registering the same fn twice runs it once. */
 void core_on_finalize(void (*fn)(void));
+
+/* Run fn at the end of every praas_init(), once the transport is connected
+ * and before the workers' first barrier (so that a handler fn installs is
+ * in place before any peer can use it); for layers whose active messages
+ * every worker must answer from the start. Registrations stay across
+ * praas_finalize(); registering the same fn twice runs it once. May be
+ * called before main (from a constructor). */
+void core_on_init(void (*fn)(void));
 
 #endif /* PRAAS_CORE_CONTEXT_H */

@@ -63,6 +63,15 @@ static void *progress_main(void *arg)
     unsigned empty = 0;
 
     while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+        /* An application thread is progressing in a wait loop: let it,
+         * and check back shortly. */
+        if (atomic_load_explicit(&p->tp->waiters, memory_order_relaxed) > 0) {
+            struct timespec ts = {0, 20000};
+            nanosleep(&ts, NULL);
+            last_event = core_now_ns();
+            empty = 0;
+            continue;
+        }
         int n = tp_progress(p->tp);
         if (n > 0) {
             last_event = core_now_ns();

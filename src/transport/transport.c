@@ -44,22 +44,30 @@ int tp_not_supported_wait_arm(tp_ctx_t *ctx)
 
 int tp_comp_wait(tp_ctx_t *ctx, tp_comp_t *comp, int timeout_ms)
 {
-    uint64_t deadline = core_deadline(timeout_ms);
+    uint64_t deadline;
     unsigned spins = 0;
-    int rc;
+    int rc = 0;
 
+    if (atomic_load_explicit(&comp->pending, memory_order_acquire) == 0)
+        return atomic_load_explicit(&comp->status, memory_order_relaxed);
+    deadline = core_deadline(timeout_ms);
+    tp_wait_begin(ctx);
     while (atomic_load_explicit(&comp->pending, memory_order_acquire) > 0) {
         rc = tp_progress(ctx);
         if (rc < 0)
-            return rc;
+            break;
+        rc = 0;
         /* Check the clock only every so often: it costs more than a poll. */
         if ((++spins & 0xff) == 0) {
-            if (core_expired(deadline))
-                return core_err(PRAAS_ERR_TIMEOUT,
-                                "%d operation(s) not complete after %d ms on %s",
-                                atomic_load(&comp->pending), timeout_ms, tp_describe(ctx));
+            if (core_expired(deadline)) {
+                rc = core_err(PRAAS_ERR_TIMEOUT,
+                              "%d operation(s) not complete after %d ms on %s",
+                              atomic_load(&comp->pending), timeout_ms, tp_describe(ctx));
+                break;
+            }
             sched_yield();
         }
     }
-    return atomic_load_explicit(&comp->status, memory_order_relaxed);
+    tp_wait_end(ctx);
+    return rc ? rc : atomic_load_explicit(&comp->status, memory_order_relaxed);
 }

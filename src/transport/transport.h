@@ -127,6 +127,10 @@ struct tp_ctx {
     const tp_ops_t *ops;
     int rank;
     int size;
+    /* Application threads progressing this context in a wait loop right
+     * now (tp_wait_begin/end); the progress thread stands down meanwhile,
+     * so that two threads never fight over the context and the cores. */
+    atomic_int waiters;
 };
 
 /* Backends compiled in; NULL when configure did not find the library. */
@@ -280,6 +284,17 @@ static inline int tp_wait_fd(tp_ctx_t *ctx, int *fd_p)
 static inline int tp_wait_arm(tp_ctx_t *ctx)
 {
     return ctx->ops->wait_arm(ctx);
+}
+
+/* Bracket a loop that calls tp_progress() while it waits. */
+static inline void tp_wait_begin(tp_ctx_t *ctx)
+{
+    atomic_fetch_add_explicit(&ctx->waiters, 1, memory_order_relaxed);
+}
+
+static inline void tp_wait_end(tp_ctx_t *ctx)
+{
+    atomic_fetch_sub_explicit(&ctx->waiters, 1, memory_order_relaxed);
 }
 
 /* ---- local completion helpers (transport.c) ---- */
