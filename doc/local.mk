@@ -29,4 +29,10 @@ dist_man3_MANS += \
 	doc/man/praas_op_create.3 doc/man/praas_op_free.3 doc/man/praas_user_op_fn.3 \
 	doc/man/praas_iallreduce.3 doc/man/praas_ibarrier.3 doc/man/praas_coll_test.3 \
 	doc/man/praas_coll_wait.3
+dist_man3_MANS += \
+	doc/man/praas_obj_alloc.3 doc/man/praas_obj_open.3 doc/man/praas_obj_close.3 \
+	doc/man/praas_obj_free.3 doc/man/praas_obj_size.3 doc/man/praas_obj_put.3 \
+	doc/man/praas_obj_get.3 doc/man/praas_obj_iput.3 doc/man/praas_obj_iget.3 \
+	doc/man/praas_obj_flush.3 doc/man/praas_obj_fetch_add.3 doc/man/praas_obj_cswap.3 \
+	doc/man/praas_obj_list.3 doc/man/praas_obj_persist.3
 EXTRA_DIST += doc/control-api.md doc/design.md

@@ -10,5 +10,6 @@
 #include <praas/types.h>
 #include <praas/rma.h>
 #include <praas/coll.h>
+#include <praas/gmem.h>
 
 #endif /* PRAAS_H */

@@ -20,6 +20,7 @@ enum lr_opt_id {
     OPT_REPORT_BINDINGS,
     OPT_TIMEOUT,
     OPT_STORE,
+    OPT_PROCESS,
     OPT_TRANSPORT,
     OPT_VERBOSE,
     OPT_HELP,
@@ -43,6 +44,7 @@ static const struct lr_opt_def opt_defs[] = {
     {"report-bindings", 0, 0, OPT_REPORT_BINDINGS},
     {"timeout", 0, 1, OPT_TIMEOUT},
     {"store", 0, 1, OPT_STORE},
+    {"process", 0, 1, OPT_PROCESS},
     {"transport", 0, 1, OPT_TRANSPORT},
     {"verbose", 'v', 0, OPT_VERBOSE},
     {"help", 'h', 0, OPT_HELP},
@@ -171,6 +173,20 @@ static int opt_apply(lr_opts_t *o, const struct lr_opt_def *def, const char *spe
             return opt_fail(err, errlen, "%s needs a URL (memory or redis://HOST:PORT)", spell);
         o->store = val;
         return 0;
+    case OPT_PROCESS: {
+        size_t len = strlen(val);
+        int ok = len >= 1 && len <= 64;
+        for (size_t i = 0; ok && i < len; i++) {
+            char c = val[i];
+            ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '.' || c == '-';
+        }
+        if (!ok)
+            return opt_fail(err, errlen, "%s '%s': a process id is 1 to 64 characters of "
+                            "[A-Za-z0-9_.-]", spell, val);
+        o->process = val;
+        return 0;
+    }
     case OPT_TRANSPORT:
         if (strcmp(val, "ucx") != 0 && strcmp(val, "ofi") != 0)
             return opt_fail(err, errlen, "%s %s: unknown transport (use ucx or ofi)", spell,
@@ -332,6 +348,10 @@ void lr_usage(FILE *out)
           "  --timeout SECONDS       stop all workers after SECONDS and exit with 124\n"
           "  --store URL             control-plane store: memory (default) or\n"
           "                          redis://HOST:PORT[/DB]\n"
+          "  --process ID            run as process ID: create it if it does not exist,\n"
+          "                          else start its next run (its global objects stay);\n"
+          "                          it is kept, not deleted, at the end (use with a\n"
+          "                          shared --store redis://... across runs)\n"
           "  -v, --verbose           say what the launcher does (twice: also log each\n"
           "                          control-plane request)\n"
           "  -h, --help              print this text and exit\n"

@@ -36,6 +36,7 @@ typedef struct lr_opts {
     double timeout_s;        /* --timeout; 0: none */
     const char *timeout_text; /* the value as given, for messages */
     const char *store;       /* --store; NULL: memory */
+    const char *process;     /* --process; NULL: a new process, deleted at the end */
     const char *transport;   /* --transport; NULL: inherited PRAAS_TRANSPORT */
     int verbose;             /* number of -v */
     /* -x: each entry is "VAR" (export the launcher's value) or "VAR=value".

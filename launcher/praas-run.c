@@ -741,11 +741,32 @@ int main(int argc, char **argv)
     url = praas_control_url(ctl);
     name = strrchr(opts.prog_argv[0], '/') ? strrchr(opts.prog_argv[0], '/') + 1
                                            : opts.prog_argv[0];
-    rc = cl_process_create(url, name, opts.np, &id);
-    if (rc) {
-        fprintf(stderr, "praas-run: cannot create a process of %d workers at %s: %s\n", opts.np,
-                url, lr_errmsg(rc));
-        goto out_control;
+    if (opts.process) {
+        /* A given process is created the first time and continued after:
+         * its next run replaces the sessions of the last one. */
+        long run = 1;
+        rc = cl_process_create_id(url, opts.process, name, opts.np);
+        if (rc == PRAAS_ERR_EXISTS)
+            rc = cl_process_run(url, opts.process, opts.np, &run);
+        if (rc) {
+            fprintf(stderr, "praas-run: cannot start a run of process %s at %s: %s\n",
+                    opts.process, url, lr_errmsg(rc));
+            goto out_control;
+        }
+        id = strdup(opts.process);
+        if (!id) {
+            fprintf(stderr, "praas-run: out of memory\n");
+            goto out_process;
+        }
+        if (opts.verbose)
+            fprintf(stderr, "praas-run: process %s, run %ld\n", opts.process, run);
+    } else {
+        rc = cl_process_create(url, name, opts.np, &id);
+        if (rc) {
+            fprintf(stderr, "praas-run: cannot create a process of %d workers at %s: %s\n",
+                    opts.np, url, lr_errmsg(rc));
+            goto out_control;
+        }
     }
     if (opts.verbose)
         fprintf(stderr, "praas-run: control plane at %s (store %s), process %s of %d workers\n",
@@ -758,9 +779,18 @@ int main(int argc, char **argv)
     code = lr_run_workers(&r);
 
 out_process:
-    rc = cl_process_delete(url, id);
-    if (rc && opts.verbose)
-        fprintf(stderr, "praas-run: cannot delete process %s: %s\n", id, lr_errmsg(rc));
+    if (opts.process) {
+        /* Keep the process and its objects; end the run, so that the next
+         * run's workers can register. */
+        rc = cl_process_end_run(url, opts.process);
+        if (rc)
+            fprintf(stderr, "praas-run: cannot end the run of process %s: %s\n", opts.process,
+                    lr_errmsg(rc));
+    } else {
+        rc = cl_process_delete(url, id);
+        if (rc && opts.verbose)
+            fprintf(stderr, "praas-run: cannot delete process %s: %s\n", id, lr_errmsg(rc));
+    }
     free(id);
 out_control:
     praas_control_stop(ctl);

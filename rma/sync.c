@@ -13,6 +13,7 @@
 
 #include "core/common.h"
 #include "core/error.h"
+#include "core/wait.h"
 #include "rma/rma.h"
 
 static int rma_timeout_ms(void)
@@ -25,32 +26,27 @@ static int rma_wait_until(int (*ready)(void *), void *arg, const char *what, pra
 {
     int timeout = rma_timeout_ms();
     uint64_t deadline = core_deadline(timeout);
-    tp_ctx_t *tp = core_tp();
-    unsigned spins = 0;
+    core_waiter_t w;
+    unsigned turns = 0;
     int rc = 0;
 
     if (ready(arg))
         return 0;
-    tp_wait_begin(tp);
+    core_wait_init(&w, core_tp());
     while (!ready(arg)) {
-        int n = tp_progress(tp);
-        rc = 0;
+        int n = tp_progress(w.tp);
         if (n < 0) {
             rc = n;
             break;
         }
-        if (n > 0) {
-            spins = 0;
-            continue;
-        }
-        core_backoff(++spins);
-        if ((spins & 0xff) == 0 && core_expired(deadline)) {
+        core_wait_step(&w, n);
+        if ((++turns & 0xff) == 0 && core_expired(deadline)) {
             rc = core_err(PRAAS_ERR_TIMEOUT, "%s: waited %d ms for %s", rma_win_name(win),
                           timeout, what);
             break;
         }
     }
-    tp_wait_end(tp);
+    core_wait_done(&w);
     return rc;
 }
 

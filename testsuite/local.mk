@@ -219,3 +219,15 @@ testsuite_unit_test_sigv4_LDADD = $(TEST_LIBS)
 testsuite_unit_test_storage_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_unit_test_storage_LDADD = $(TEST_LIBS)
 EXTRA_DIST += testsuite/sigv4_ref.py testsuite/with-s3.sh
+# Global memory objects (src/gmem/): every operation from every rank on each
+# transport configuration; persistence and restore across runs of one
+# process through each storage backend (shell, TAP).
+check_PROGRAMS += testsuite/gmem_ops testsuite/gmem_persist
+testsuite_gmem_ops_CPPFLAGS = $(TEST_CPPFLAGS)
+testsuite_gmem_ops_LDADD = $(TEST_LIBS)
+testsuite_gmem_persist_CPPFLAGS = $(TEST_CPPFLAGS)
+testsuite_gmem_persist_LDADD = $(TEST_LIBS)
+LAUNCHED_TESTS += testsuite/gmem_ops-n1 testsuite/gmem_ops-n2 testsuite/gmem_ops-n3 \
+	testsuite/gmem_ops-n4
+TESTS += testsuite/gmem_persist.sh
+EXTRA_DIST += testsuite/gmem_persist.sh

@@ -256,3 +256,101 @@ int cl_fence(const char *base_url, const char *id, const char *name, int rank,
     json_decref(reply);
     return 0;
 }
+
+int cl_process_create_id(const char *base_url, const char *id, const char *name, int size)
+{
+    json_t *body;
+    int rc;
+
+    body = json_pack("{s:i, s:s, s:s}", "size", size, "name", name ? name : "", "id", id);
+    if (!body)
+        return core_err(PRAAS_ERR_NOMEM, "cannot build a request");
+    rc = cl_http_request(base_url, "POST", "/v1/processes", body, CL_SHORT_TIMEOUT_MS, NULL,
+                         NULL);
+    json_decref(body);
+    return rc;
+}
+
+int cl_process_run(const char *base_url, const char *id, int size, long *run_p)
+{
+    json_t *body, *reply = NULL;
+    char path[256];
+    int rc;
+
+    body = json_pack("{s:i}", "size", size);
+    if (!body)
+        return core_err(PRAAS_ERR_NOMEM, "cannot build a request");
+    snprintf(path, sizeof(path), "/v1/processes/%s/runs", id);
+    rc = cl_http_request(base_url, "POST", path, body, CL_SHORT_TIMEOUT_MS, NULL, &reply);
+    json_decref(body);
+    if (rc)
+        return rc;
+    if (run_p)
+        *run_p = (long)json_integer_value(json_object_get(reply, "run"));
+    json_decref(reply);
+    return 0;
+}
+
+int cl_process_end_run(const char *base_url, const char *id)
+{
+    char path[256];
+
+    snprintf(path, sizeof(path), "/v1/processes/%s/sessions", id);
+    return cl_http_request(base_url, "DELETE", path, NULL, CL_SHORT_TIMEOUT_MS, NULL, NULL);
+}
+
+/* Paths of the object routes: ids are at most 64 and names 200 characters. */
+#define CL_OBJ_PATH 512
+
+int cl_obj_create(const char *base_url, const char *id, json_t *entry)
+{
+    char path[CL_OBJ_PATH];
+
+    snprintf(path, sizeof(path), "/v1/processes/%s/objects", id);
+    return cl_http_request(base_url, "POST", path, entry, CL_SHORT_TIMEOUT_MS, NULL, NULL);
+}
+
+int cl_obj_get(const char *base_url, const char *id, const char *name, json_t **rec_p)
+{
+    char path[CL_OBJ_PATH];
+
+    snprintf(path, sizeof(path), "/v1/processes/%s/objects/%s", id, name);
+    return cl_http_request(base_url, "GET", path, NULL, CL_SHORT_TIMEOUT_MS, NULL, rec_p);
+}
+
+int cl_obj_list(const char *base_url, const char *id, const char *prefix, json_t **list_p)
+{
+    char path[CL_OBJ_PATH];
+    json_t *reply = NULL, *list;
+    int rc;
+
+    snprintf(path, sizeof(path), "/v1/processes/%s/objects?prefix=%s", id, prefix);
+    rc = cl_http_request(base_url, "GET", path, NULL, CL_SHORT_TIMEOUT_MS, NULL, &reply);
+    if (rc)
+        return rc;
+    list = json_object_get(reply, "objects");
+    if (!json_is_array(list)) {
+        json_decref(reply);
+        return core_err(PRAAS_ERR_PROTOCOL, "the object listing came without an array");
+    }
+    *list_p = json_incref(list);
+    json_decref(reply);
+    return 0;
+}
+
+int cl_obj_delete(const char *base_url, const char *id, const char *name)
+{
+    char path[CL_OBJ_PATH];
+
+    snprintf(path, sizeof(path), "/v1/processes/%s/objects/%s", id, name);
+    return cl_http_request(base_url, "DELETE", path, NULL, CL_SHORT_TIMEOUT_MS, NULL, NULL);
+}
+
+int cl_obj_state(const char *base_url, const char *id, const char *name, json_t *body,
+                 json_t **rec_p)
+{
+    char path[CL_OBJ_PATH];
+
+    snprintf(path, sizeof(path), "/v1/processes/%s/objects/%s/state", id, name);
+    return cl_http_request(base_url, "PUT", path, body, CL_SHORT_TIMEOUT_MS, NULL, rec_p);
+}

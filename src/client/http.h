@@ -37,4 +37,32 @@ int cl_session_register(const char *base_url, const char *id, int rank, const vo
 int cl_fence(const char *base_url, const char *id, const char *name, int rank,
              int timeout_ms, json_t **table_p);
 
+/* Create a process with the given id (1 to 64 of [A-Za-z0-9_.-]);
+ * PRAAS_ERR_EXISTS if it exists. */
+int cl_process_create_id(const char *base_url, const char *id, const char *name, int size);
+
+/* Start a new run of an existing process with `size` workers (POST
+ * /v1/processes/{id}/runs): its objects stay, the sessions and fences of
+ * the previous run go. PRAAS_ERR_EXISTS while a run is in progress (sessions
+ * are registered). Writes the new run number to *run_p (may be NULL). */
+int cl_process_run(const char *base_url, const char *id, int size, long *run_p);
+
+/* End the current run (DELETE /v1/processes/{id}/sessions): the sessions
+ * and fences go, the process and its objects stay. */
+int cl_process_end_run(const char *base_url, const char *id);
+
+/* The object directory of doc/control-api.md. Names are already checked
+ * ([A-Za-z0-9_.-]), so they go into paths unescaped. Records come back as
+ * JSON objects (new references). */
+int cl_obj_create(const char *base_url, const char *id, json_t *entry);
+int cl_obj_get(const char *base_url, const char *id, const char *name, json_t **rec_p);
+/* The records of the objects whose names start with prefix, sorted by
+ * name, as a JSON array. */
+int cl_obj_list(const char *base_url, const char *id, const char *prefix, json_t **list_p);
+int cl_obj_delete(const char *base_url, const char *id, const char *name);
+/* PUT .../objects/{name}/state with body; the answer in *rec_p (may be
+ * NULL). */
+int cl_obj_state(const char *base_url, const char *id, const char *name, json_t *body,
+                 json_t **rec_p);
+
 #endif /* PRAAS_CLIENT_HTTP_H */

@@ -10,6 +10,7 @@
 #include "core/common.h"
 #include "core/context.h"
 #include "core/error.h"
+#include "core/wait.h"
 #include "rma/op.h"
 
 static coll_team_t *coll_world;
@@ -221,34 +222,13 @@ static int coll_try_recv(coll_team_t *t, coll_xfer_t *x)
     return rc ? rc : 1;
 }
 
-/* Waiting for a peer: core_backoff (spin, yield, then nap). */
-static inline void coll_idle(unsigned idle)
-{
-    core_backoff(idle);
-}
 
-static int coll_run_loop(coll_team_t *t, coll_xfer_t *xfers, int n);
-
-/* On the transport path this thread progresses the transport while it
- * waits; the progress thread stands down meanwhile (tp_wait_begin). */
 int coll_run(coll_team_t *t, coll_xfer_t *xfers, int n)
-{
-    tp_ctx_t *tp = core_tp();
-    int rc;
-
-    if (t->peers)
-        return coll_run_loop(t, xfers, n);
-    tp_wait_begin(tp);
-    rc = coll_run_loop(t, xfers, n);
-    tp_wait_end(tp);
-    return rc;
-}
-
-static int coll_run_loop(coll_team_t *t, coll_xfer_t *xfers, int n)
 {
     uint64_t deadline = core_deadline(t->timeout_ms);
     tp_ctx_t *tp = core_tp();
-    unsigned idle = 0;
+    core_waiter_t w;
+    unsigned turns = 0;
     int left = 0, rc, first_err = 0;
 
     if (t->broken)
@@ -259,6 +239,7 @@ static int coll_run_loop(coll_team_t *t, coll_xfer_t *xfers, int n)
         if (xfers[i].bytes)
             left++;
     }
+    core_wait_init(&w, tp);
     while (left) {
         int moved = 0;
         for (int i = 0; i < n; i++) {
@@ -281,24 +262,26 @@ static int coll_run_loop(coll_team_t *t, coll_xfer_t *xfers, int n)
             if (x->done == x->bytes)
                 left--;
         }
-        if (moved) {
-            idle = 0;
+        /* Shared memory needs no transport progress; elsewhere this thread
+         * progresses it while it waits (core/wait.h). */
+        if (!t->peers) {
+            int ev = tp_progress(tp);
+            core_wait_step(&w, moved + (ev > 0 ? ev : 0));
+        } else if (moved) {
+            w.idle = 0;
             continue;
+        } else {
+            core_backoff(++w.idle);
         }
-        /* Nothing could move: let the transport deliver, then check the
-         * clock now and then. */
-        if (!t->peers)
-            tp_progress(tp);
-        coll_idle(++idle);
-        if ((idle & 0xff) == 0) {
-            if (core_expired(deadline)) {
-                t->broken = 1;
-                return core_err(PRAAS_ERR_TIMEOUT,
-                                "collective: %d transfers of rank %d not done after %d ms", left,
-                                t->rank, t->timeout_ms);
-            }
+        if ((++turns & 0xff) == 0 && core_expired(deadline)) {
+            t->broken = 1;
+            core_wait_done(&w);
+            return core_err(PRAAS_ERR_TIMEOUT,
+                            "collective: %d transfers of rank %d not done after %d ms", left,
+                            t->rank, t->timeout_ms);
         }
     }
+    core_wait_done(&w);
     return first_err;
 }
 
@@ -323,7 +306,7 @@ int coll_barrier(coll_team_t *t)
         while (flag_read(t, flag_bar(t, k)) < want) {
             if (!t->peers)
                 tp_progress(tp);
-            coll_idle(++idle);
+            core_backoff(++idle);
             if ((idle & 0xff) == 0 && core_expired(deadline))
                 return core_err(PRAAS_ERR_TIMEOUT, "barrier: round %d not done after %d ms", k,
                                 t->timeout_ms);

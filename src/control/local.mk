@@ -7,5 +7,6 @@ libpraas_internal_la_SOURCES += \
 	src/control/reply.h src/control/reply.c \
 	src/control/server.h src/control/server.c \
 	src/control/routes.h src/control/routes.c \
-	src/control/fence.c
+	src/control/fence.c \
+	src/control/objects.c
 praasinclude_HEADERS += include/praas/control.h

@@ -19,7 +19,17 @@ struct cp_request {
      * early; may be NULL. */
     int (*client_gone)(void *arg);
     void *client_arg;
+    /* The value of query-string argument name (decoded), or NULL when it
+     * is absent; query may be NULL (no query string at all). Called with
+     * client_arg. */
+    const char *(*query)(void *arg, const char *name);
 };
+
+/* The value of query argument name of req, or NULL. */
+static inline const char *cp_query_arg(const struct cp_request *req, const char *name)
+{
+    return req->query ? req->query(req->client_arg, name) : NULL;
+}
 
 struct cp_reply {
     int status;        /* HTTP status; 0 drops the connection unanswered */

@@ -243,9 +243,9 @@ static int route_proc_create(struct praas_control *ctl, const struct cp_request 
             cp_reply_error(rep, 503, "cannot make a process id: %s", praas_errmsg());
             goto err_body;
         }
-        rec = json_pack("{s:s, s:o, s:I}", "id", idbuf, "name",
+        rec = json_pack("{s:s, s:o, s:I, s:i}", "id", idbuf, "name",
                         name ? json_incref(json_object_get(body, "name")) : json_string(""),
-                        "size", size);
+                        "size", size, "run", 1);
         if (rec == NULL) {
             cp_reply_error(rep, 503, "no memory for a process record");
             goto err_body;
@@ -497,6 +497,126 @@ err_body:
     return -1;
 }
 
+/* Remove what belongs to a run of process id: its sessions (rank records,
+ * the ranks set, the session records), its fences and the restore claims of
+ * its objects. The process and its objects stay. Returns 0 or a store
+ * error. */
+static int cp_run_sweep(struct praas_control *ctl, const char *id)
+{
+    static const char *const subs[] = {"ranks", "fence:", "objclaim:", "rank:"};
+    char key[CP_KEY_MAX];
+    struct cp_kv *items;
+    size_t n;
+    int rc;
+
+    cp_key_rank_prefix(key, id);
+    rc = cp_store_scan(ctl->store, key, 1, &items, &n);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        json_t *rec = json_loadb(items[i].val, items[i].len, 0, NULL);
+        const char *sid = json_string_value(json_object_get(rec, "id"));
+        char skey[CP_KEY_MAX];
+        if (sid && cp_ident_ok(sid, strlen(sid))) {
+            cp_key_session(skey, sid);
+            cp_store_del(ctl->store, skey);
+        }
+        json_decref(rec);
+    }
+    cp_kv_free(items, n);
+    for (size_t s = 0; s < PRAAS_ARRAY_SIZE(subs); s++) {
+        snprintf(key, sizeof(key), "praas:proc:%s:%s", id, subs[s]);
+        rc = cp_store_scan(ctl->store, key, 0, &items, &n);
+        if (rc < 0)
+            return rc;
+        for (size_t i = 0; i < n && rc >= 0; i++) {
+            rc = cp_store_del(ctl->store, items[i].key);
+            if (rc == PRAAS_ERR_NOT_FOUND)
+                rc = 0;
+        }
+        cp_kv_free(items, n);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* POST /v1/processes/{id}/runs: start the next run of a process whose
+ * previous run has ended (no session registered). */
+static int route_run_start(struct praas_control *ctl, const struct cp_request *req,
+                           const char *id, struct cp_reply *rep)
+{
+    char key[CP_KEY_MAX];
+    json_int_t size, run;
+    struct cp_proc p;
+    json_t *body;
+    size_t n;
+    int rc;
+
+    if (cp_body_object(req, rep, &body) < 0)
+        return -1;
+    if (cp_proc_load(ctl, id, rep, &p) < 0)
+        goto err_body;
+    if (cp_field_int(rep, body, "size", 0, 1, CP_SIZE_MAX, p.size, &size) < 0)
+        goto err_proc;
+    cp_key_ranks(key, id);
+    rc = cp_store_scard(ctl->store, key, &n);
+    if (rc < 0) {
+        cp_reply_store(rep, rc, "counting sessions");
+        goto err_proc;
+    }
+    if (n) {
+        cp_reply_error(rep, 409, "process %s has a run in progress (%zu sessions registered); "
+                       "end it first with DELETE /v1/processes/%s/sessions", id, n, id);
+        goto err_proc;
+    }
+    rc = cp_run_sweep(ctl, id);
+    if (rc < 0) {
+        cp_reply_store(rep, rc, "sweeping the previous run");
+        goto err_proc;
+    }
+    run = json_object_get(p.rec, "run") ? json_integer_value(json_object_get(p.rec, "run")) : 1;
+    json_object_set_new(p.rec, "run", json_integer(run + 1));
+    json_object_set_new(p.rec, "size", json_integer(size));
+    cp_key_proc(key, id);
+    rc = cp_put_json(ctl->store, key, p.rec, 0);
+    if (rc < 0) {
+        cp_reply_store(rep, rc, "starting a run");
+        goto err_proc;
+    }
+    json_decref(body);
+    cp_server_notify(ctl);
+    return cp_reply_json(rep, 200, p.rec);
+
+err_proc:
+    json_decref(p.rec);
+err_body:
+    json_decref(body);
+    return -1;
+}
+
+/* DELETE /v1/processes/{id}/sessions: end the current run. */
+static int route_run_end(struct praas_control *ctl, const char *id, struct cp_reply *rep)
+{
+    struct cp_proc p;
+    json_t *run;
+    int rc;
+
+    if (cp_proc_load(ctl, id, rep, &p) < 0)
+        return -1;
+    rc = cp_run_sweep(ctl, id);
+    cp_server_notify(ctl);
+    if (rc < 0) {
+        json_decref(p.rec);
+        return cp_reply_store(rep, rc, "ending a run");
+    }
+    run = json_object_get(p.rec, "run");
+    rc = cp_reply_json(rep, 200, json_pack("{s:s, s:I}", "ended", id, "run",
+                                           run ? json_integer_value(run) : 1));
+    json_decref(p.rec);
+    return rc;
+}
+
 static int route_session_list(struct praas_control *ctl, const char *id, struct cp_reply *rep)
 {
     struct cp_proc p;
@@ -559,15 +679,21 @@ void cp_route(struct praas_control *ctl, const struct cp_request *req, struct cp
     if (rest == NULL)
         rest = "";
     if (idlen == 0 ||
-        (strcmp(rest, "") != 0 && strcmp(rest, "/sessions") != 0 && strcmp(rest, "/fence") != 0))
+        (strcmp(rest, "") != 0 && strcmp(rest, "/sessions") != 0 && strcmp(rest, "/fence") != 0 &&
+         strcmp(rest, "/runs") != 0 && strncmp(rest, "/objects", 8) != 0))
+        goto not_found;
+    if (strncmp(rest, "/objects", 8) == 0 && rest[8] != '\0' && rest[8] != '/')
         goto not_found;
 
     /* The method is checked before the id: a wrong method is wrong for
      * every id. */
     if ((rest[0] == '\0' && !cp_method(req, "GET") && !cp_method(req, "DELETE")))
         return (void)cp_not_allowed(req, rep, "GET, DELETE");
-    if (strcmp(rest, "/sessions") == 0 && !cp_method(req, "GET") && !cp_method(req, "POST"))
-        return (void)cp_not_allowed(req, rep, "GET, POST");
+    if (strcmp(rest, "/sessions") == 0 && !cp_method(req, "GET") && !cp_method(req, "POST") &&
+        !cp_method(req, "DELETE"))
+        return (void)cp_not_allowed(req, rep, "GET, POST, DELETE");
+    if (strcmp(rest, "/runs") == 0 && !cp_method(req, "POST"))
+        return (void)cp_not_allowed(req, rep, "POST");
     if (strcmp(rest, "/fence") == 0 && !cp_method(req, "POST"))
         return (void)cp_not_allowed(req, rep, "POST");
     /* An id no process can have is simply not found. */
@@ -586,8 +712,14 @@ void cp_route(struct praas_control *ctl, const struct cp_request *req, struct cp
     } else if (strcmp(rest, "/sessions") == 0) {
         if (cp_method(req, "GET"))
             route_session_list(ctl, idbuf, rep);
+        else if (cp_method(req, "DELETE"))
+            route_run_end(ctl, idbuf, rep);
         else
             route_session_register(ctl, req, idbuf, rep);
+    } else if (strcmp(rest, "/runs") == 0) {
+        route_run_start(ctl, req, idbuf, rep);
+    } else if (strncmp(rest, "/objects", 8) == 0) {
+        cp_route_objects(ctl, req, idbuf, rest + 8, rep);
     } else {
         cp_route_fence(ctl, req, idbuf, rep);
     }

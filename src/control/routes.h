@@ -4,10 +4,12 @@
  *
  * Keys (every id and fence name is [A-Za-z0-9_.-], so ':' separates):
  *   praas:procs                       set of process ids (the listing index)
- *   praas:proc:<id>                   {"id", "name", "size"}
+ *   praas:proc:<id>                   {"id", "name", "size", "run"}
  *   praas:proc:<id>:ranks             set of registered ranks (the count)
  *   praas:proc:<id>:rank:<r>          {"id", "rank", "address", "metadata"}
  *   praas:proc:<id>:fence:<name>      set of ranks that arrived
+ *   praas:proc:<id>:obj:<name>        an object's directory entry (objects.c)
+ *   praas:proc:<id>:objclaim:<name>   the rank restoring it in this run
  *   praas:session:<sid>               {"process", "rank"}
  * Everything of a process but the index entry and its sessions' records
  * sits under "praas:proc:<id>:", so deleting a process is one scan.

@@ -191,6 +191,11 @@ static int cp_body_append(struct praas_control *ctl, struct cp_req_state *rs, co
     return 0;
 }
 
+static const char *cp_query(void *arg, const char *name)
+{
+    return MHD_lookup_connection_value(arg, MHD_GET_ARGUMENT_KIND, name);
+}
+
 static enum MHD_Result cp_access(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version,
                                  const char *upload_data, size_t *upload_data_size,
@@ -241,6 +246,7 @@ static enum MHD_Result cp_access(void *cls, struct MHD_Connection *conn, const c
     req.body_len = rs->len;
     req.client_gone = cp_client_gone;
     req.client_arg = conn;
+    req.query = cp_query;
     cp_route(ctl, &req, &rep);
     return cp_send(ctl, rs, &rep);
 }

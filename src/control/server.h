@@ -47,6 +47,11 @@ void cp_route(struct praas_control *ctl, const struct cp_request *req, struct cp
 int cp_route_fence(struct praas_control *ctl, const struct cp_request *req, const char *id,
                    struct cp_reply *rep);
 
+/* /v1/processes/{id}/objects[/NAME[/state]] (objects.c); rest is what
+ * follows "/objects". */
+int cp_route_objects(struct praas_control *ctl, const struct cp_request *req, const char *id,
+                     const char *rest, struct cp_reply *rep);
+
 /* Tell waiting fences that something they wait for may have changed. */
 void cp_server_notify(struct praas_control *ctl);
 

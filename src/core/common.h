@@ -50,7 +50,7 @@ static inline void core_backoff(unsigned idle)
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #endif
-    } else if (idle < 4096) {
+    } else if (idle < 4096) { /* CORE_WAIT_LONG in core/wait.h */
         sched_yield();
     } else {
         struct timespec ts = {0, 20000};

@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/progress.h"
+#include "core/wait.h"
 #include "praas.h"
 
 /* A message of core_exchange() that arrived before its receiver reached
@@ -163,10 +164,7 @@ int core_exchange(const void *mine, size_t len, void *all, int timeout_ms)
         if (rc)
             return rc;
     }
-    tp_wait_begin(ctx->tp);
-    rc = core_exchange_wait(ctx, xh.round, len, all, deadline, timeout_ms);
-    tp_wait_end(ctx->tp);
-    return rc;
+    return core_exchange_wait(ctx, xh.round, len, all, deadline, timeout_ms);
 }
 
 /* The receiving half of core_exchange(): collect the other ranks' blobs,
@@ -174,27 +172,32 @@ int core_exchange(const void *mine, size_t len, void *all, int timeout_ms)
 static int core_exchange_wait(core_ctx_t *ctx, uint64_t round, size_t len, void *all,
                               uint64_t deadline, int timeout_ms)
 {
-    unsigned idle = 0;
-    int got = 0, rc;
+    core_waiter_t w;
+    int got = 0, rc = 0;
 
+    core_wait_init(&w, ctx->tp);
     while (got < ctx->cfg.size - 1) {
         rc = core_exchange_collect(ctx, round, len, all);
         if (rc < 0)
-            return rc;
-        got += rc;
-        if (got == ctx->cfg.size - 1)
             break;
+        got += rc;
+        if (got == ctx->cfg.size - 1) {
+            rc = 0;
+            break;
+        }
         rc = tp_progress(ctx->tp);
         if (rc < 0)
-            return rc;
-        if (core_expired(deadline))
-            return core_err(PRAAS_ERR_TIMEOUT,
-                            "exchange: %d of %d peers answered within %d ms", got,
-                            (int)ctx->cfg.size - 1, timeout_ms);
-        idle = rc ? 0 : idle + 1;
-        core_backoff(idle);
+            break;
+        if (core_expired(deadline)) {
+            rc = core_err(PRAAS_ERR_TIMEOUT, "exchange: %d of %d peers answered within %d ms",
+                          got, (int)ctx->cfg.size - 1, timeout_ms);
+            break;
+        }
+        core_wait_step(&w, rc);
+        rc = 0;
     }
-    return 0;
+    core_wait_done(&w);
+    return rc;
 }
 
 int core_barrier(int timeout_ms)

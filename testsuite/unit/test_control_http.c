@@ -681,8 +681,9 @@ static void test_routes_and_limits(const char *base, const char *store, size_t m
                  "PUT on a process");
     expect_error(base, "GET", "/v1/processes/p-1/fence", NULL, 405, "method_not_allowed",
                  "GET", "GET on a fence");
-    expect_error(base, "DELETE", "/v1/processes/p-1/sessions", NULL, 405,
-                 "method_not_allowed", "DELETE", "DELETE on sessions");
+    /* DELETE on sessions ends a run (doc/control-api.md, "Runs"). */
+    expect_error(base, "PUT", "/v1/processes/p-1/sessions", NULL, 405,
+                 "method_not_allowed", "PUT", "PUT on sessions");
 
     /* Over max_body: refused from Content-Length, and, sent in chunks,
      * refused after the fact. */
