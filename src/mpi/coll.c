@@ -3,8 +3,11 @@
  *
  * On a world-like communicator (MPI_COMM_WORLD, its duplicates) each call
  * is the praas collective of the same name; on a one-process communicator
- * (MPI_COMM_SELF, ...) it is a local copy. Send and receive datatypes must
- * be made of the same predefined type in the same number (as in rma.c).
+ * (MPI_COMM_SELF, ...) it is a local copy. Send and receive sides must
+ * carry the same predefined elements in the same number. A non-contiguous
+ * datatype is packed into a contiguous buffer of its praas type first (and
+ * unpacked after); a type mixing praas types moves as bytes, which is fine
+ * for data movement and refused (MPI_ERR_TYPE) for reductions.
  *
  * User-defined operations: on predefined datatypes, praas runs the MPI
  * function through an adapter (datatype.c) on pieces of the vector, which
@@ -71,10 +74,65 @@ static int pm_coll_end(pm_comm_t *c, int rc, const char *call)
     return rc ? pm_praas_comm(c->handle, rc, PM_CTX_COLL, call) : MPI_SUCCESS;
 }
 
-static void pm_copy(void *dst, const void *src, size_t bytes)
+/* A buffer as praas sees it: the user's own when its type is dense,
+ * else a packed copy. */
+typedef struct pm_cb {
+    void *p;          /* what praas gets */
+    void *tmp;        /* the packed copy, or NULL */
+    void *user;
+    pm_type_t *t;
+    size_t count;
+    int store;        /* unpack into the user's buffer at the end */
+} pm_cb_t;
+
+/* load: the buffer's content is input (pack it); store: it is output. */
+static int pm_cb_open(pm_cb_t *b, pm_comm_t *c, const void *buf, size_t count, pm_type_t *t,
+                      int load, int store, const char *call)
 {
-    if (src != MPI_IN_PLACE && src != dst && bytes)
-        memmove(dst, src, bytes);
+    *b = (pm_cb_t){.p = (void *)buf, .user = (void *)buf, .t = t, .count = count};
+    if (!t || t->dense || buf == MPI_IN_PLACE)
+        return 0;
+    b->tmp = malloc(count * t->psize + 1);
+    if (!b->tmp)
+        return pm_err_comm(c->handle, MPI_ERR_NO_MEM, call, "no memory to pack %zu bytes",
+                           count * t->psize);
+    if (load)
+        pm_pack(t, count, buf, b->tmp, count * t->psize);
+    b->p = b->tmp;
+    b->store = store;
+    return 0;
+}
+
+static void pm_cb_close(pm_cb_t *b, int ok)
+{
+    if (b->tmp && b->store && ok)
+        pm_unpack(b->t, b->count, b->user, b->tmp, b->count * b->t->psize);
+    free(b->tmp);
+    b->tmp = NULL;
+}
+
+/* The local copy of a one-process communicator: send to receive side. */
+static int pm_local_copy(pm_comm_t *c, const void *send, size_t scount, pm_type_t *st,
+                         void *recv, size_t rcount, pm_type_t *rt, const char *call)
+{
+    size_t len;
+    void *tmp;
+
+    if (send == MPI_IN_PLACE || !rt || !st)
+        return MPI_SUCCESS;
+    len = PRAAS_MIN(scount * st->psize, rcount * rt->psize);
+    if (st->dense && rt->dense) {
+        if (len && send != recv)
+            memmove(recv, send, len);
+        return MPI_SUCCESS;
+    }
+    tmp = malloc(len + 1);
+    if (!tmp)
+        return pm_err_comm(c->handle, MPI_ERR_NO_MEM, call, "no memory");
+    pm_pack(st, scount, send, tmp, len);
+    pm_unpack(rt, rcount, recv, tmp, len);
+    free(tmp);
+    return MPI_SUCCESS;
 }
 
 PRAAS_API int MPI_Barrier(MPI_Comm comm)
@@ -98,9 +156,14 @@ PRAAS_API int MPI_Bcast(void *buffer, int count, MPI_Datatype datatype, int root
         return rc;
     if (!pm_comm_is_world(c))
         return MPI_SUCCESS;
+    pm_cb_t b;
+    if ((rc = pm_cb_open(&b, c, buffer, (size_t)count, t, c->rank == root, c->rank != root,
+                         "MPI_Bcast")))
+        return rc;
     PM_LOCK(&pm_coll_lock);
-    return pm_coll_end(c, praas_bcast(buffer, (size_t)count * t->mult, t->base, root),
-                       "MPI_Bcast");
+    rc = pm_coll_end(c, praas_bcast(b.p, (size_t)count * t->mult, t->base, root), "MPI_Bcast");
+    pm_cb_close(&b, !rc);
+    return rc;
 }
 
 /* ---- reductions ---- */
@@ -166,28 +229,54 @@ static int pm_reduction(int kind, const void *send, void *recv, int count, MPI_D
     if (!o->fn && (o->pop == PRAAS_OP_REPLACE || o->pop == PRAAS_OP_NO_OP))
         return pm_err_comm(comm, MPI_ERR_OP, call,
                            "MPI_REPLACE and MPI_NO_OP are for one-sided calls only");
+    if (!t->homog)
+        return pm_err_comm(comm, MPI_ERR_TYPE, call,
+                           "%s mixes predefined types: reductions need one", pm_type_label(t));
+    if (o->fn && !t->dense)
+        return pm_err_comm(comm, MPI_ERR_UNSUPPORTED_OPERATION, call,
+                           "user-defined operations on a non-contiguous datatype (%s) are not "
+                           "supported by praas yet", pm_type_label(t));
     n = (size_t)count * t->mult;
     if (!pm_comm_is_world(c)) {
         if (kind != PM_RED_REDUCE || c->rank == root)
-            pm_copy(recv, send, pm_type_span(t, (size_t)count));
+            return pm_local_copy(c, send, (size_t)count, t, recv, (size_t)count, t, call);
         return MPI_SUCCESS;
     }
     if (o->fn && t->mult > 1)
         return pm_user_fold(kind, send, recv, count, t, o, root, c, call);
-    PM_LOCK(&pm_coll_lock);
-    pm_op_set_current(dt);
-    switch (kind) {
-    case PM_RED_REDUCE:
-        rc = praas_reduce(pm_in_place(send), recv, n, t->base, o->pop, root);
-        break;
-    case PM_RED_ALLREDUCE:
-        rc = praas_allreduce(pm_in_place(send), recv, n, t->base, o->pop);
-        break;
-    default:
-        rc = praas_reduce_scatter_block(pm_in_place(send), recv, n, t->base, o->pop);
-        break;
+    {
+        int out;
+        size_t scount = kind == PM_RED_SCATTER_BLOCK ? (size_t)count * (size_t)c->size
+                                                      : (size_t)count;
+        pm_cb_t sb, rb;
+        out = kind != PM_RED_REDUCE || c->rank == root;
+        if ((rc = pm_cb_open(&sb, c, send, scount, t, 1, 0, call)))
+            return rc;
+        if ((rc = pm_cb_open(&rb, c, recv,
+                             send == MPI_IN_PLACE || kind != PM_RED_SCATTER_BLOCK
+                                 ? scount : (size_t)count,
+                             t, send == MPI_IN_PLACE, out, call))) {
+            pm_cb_close(&sb, 0);
+            return rc;
+        }
+        PM_LOCK(&pm_coll_lock);
+        pm_op_set_current(dt);
+        switch (kind) {
+        case PM_RED_REDUCE:
+            rc = praas_reduce(pm_in_place(sb.p), rb.p, n, t->base, o->pop, root);
+            break;
+        case PM_RED_ALLREDUCE:
+            rc = praas_allreduce(pm_in_place(sb.p), rb.p, n, t->base, o->pop);
+            break;
+        default:
+            rc = praas_reduce_scatter_block(pm_in_place(sb.p), rb.p, n, t->base, o->pop);
+            break;
+        }
+        rc = pm_coll_end(c, rc, call);
+        pm_cb_close(&sb, 0);
+        pm_cb_close(&rb, !rc);
+        return rc;
     }
-    return pm_coll_end(c, rc, call);
 }
 
 PRAAS_API int MPI_Reduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,
@@ -213,10 +302,57 @@ PRAAS_API int MPI_Reduce_scatter_block(const void *sendbuf, void *recvbuf, int r
 
 /* ---- data movement ---- */
 
+enum { PM_MV_ALLGATHER, PM_MV_GATHER, PM_MV_SCATTER, PM_MV_ALLTOALL };
+
+/* The data-movement collectives on the world: pack what is not dense,
+ * call praas, unpack. st is NULL for an in-place send side, rt for an
+ * in-place receive side (scatter) or at a non-root. */
+static int pm_coll_move(pm_comm_t *c, int kind, const void *send, size_t scount, pm_type_t *st,
+                        void *recv, size_t rcount, pm_type_t *rt, int root, const char *call)
+{
+    size_t n = c->size, sn, rn, elems;
+    int me_root = c->rank == root, rc;
+    pm_type_t *t = rt ? rt : st;
+    pm_cb_t sb, rb;
+
+    /* Elements of the user's buffers on each side. */
+    sn = kind == PM_MV_ALLTOALL || (kind == PM_MV_SCATTER && me_root) ? scount * n : scount;
+    rn = kind == PM_MV_SCATTER || (kind == PM_MV_GATHER && !me_root) ? rcount : rcount * n;
+    if (kind == PM_MV_ALLTOALL && !st) /* in place: the input is in recv */
+        sn = rcount * n;
+    elems = rt ? rcount * rt->mult : scount * st->mult;
+    if ((rc = pm_cb_open(&sb, c, send, sn, st, 1, 0, call)))
+        return rc;
+    rc = pm_cb_open(&rb, c, recv, rn, rt, !st, 1, call);
+    if (rc) {
+        pm_cb_close(&sb, 0);
+        return rc;
+    }
+    PM_LOCK(&pm_coll_lock);
+    switch (kind) {
+    case PM_MV_ALLGATHER:
+        rc = praas_allgather(st ? sb.p : PRAAS_IN_PLACE, elems, t->base, rb.p);
+        break;
+    case PM_MV_GATHER:
+        rc = praas_gather(st ? sb.p : PRAAS_IN_PLACE, elems, t->base, rb.p, root);
+        break;
+    case PM_MV_SCATTER:
+        rc = praas_scatter(sb.p, elems, t->base, rt ? rb.p : (void *)PRAAS_IN_PLACE, root);
+        break;
+    default:
+        rc = praas_alltoall(st ? sb.p : PRAAS_IN_PLACE, elems, t->base, rb.p);
+        break;
+    }
+    rc = pm_coll_end(c, rc, call);
+    pm_cb_close(&sb, 0);
+    pm_cb_close(&rb, !rc);
+    return rc;
+}
+
 PRAAS_API int MPI_Allgather(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                             void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm)
 {
-    pm_type_t *st, *rt;
+    pm_type_t *st = NULL, *rt;
     int rc;
 
     PM_GET_COLL_COMM(c, comm, "MPI_Allgather");
@@ -226,23 +362,18 @@ PRAAS_API int MPI_Allgather(const void *sendbuf, int sendcount, MPI_Datatype sen
         ((rc = pm_coll_type(c, "MPI_Allgather", "send", sendcount, sendtype, &st)) ||
          (rc = pm_coll_match(c, "MPI_Allgather", sendcount, st, recvcount, rt))))
         return rc;
-    if (!pm_comm_is_world(c)) {
-        pm_copy(recvbuf, sendbuf, pm_type_span(rt, (size_t)recvcount));
-        return MPI_SUCCESS;
-    }
-    PM_LOCK(&pm_coll_lock);
-    return pm_coll_end(c,
-                       praas_allgather(pm_in_place(sendbuf), (size_t)recvcount * rt->mult,
-                                       rt->base, recvbuf),
-                       "MPI_Allgather");
+    if (!pm_comm_is_world(c))
+        return pm_local_copy(c, sendbuf, (size_t)sendcount, st, recvbuf, (size_t)recvcount, rt,
+                             "MPI_Allgather");
+    return pm_coll_move(c, PM_MV_ALLGATHER, sendbuf, (size_t)sendcount, st, recvbuf,
+                        (size_t)recvcount, rt, 0, "MPI_Allgather");
 }
 
 PRAAS_API int MPI_Gather(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                          void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
                          MPI_Comm comm)
 {
-    pm_type_t *st = NULL, *rt = NULL, *t;
-    size_t n;
+    pm_type_t *st = NULL, *rt = NULL;
     int rc;
 
     PM_GET_COLL_COMM(c, comm, "MPI_Gather");
@@ -259,23 +390,18 @@ PRAAS_API int MPI_Gather(const void *sendbuf, int sendcount, MPI_Datatype sendty
     if (!st && !rt)
         return pm_err_comm(comm, MPI_ERR_ARG, "MPI_Gather",
                            "MPI_IN_PLACE is for the root's send buffer only");
-    t = rt ? rt : st;
-    n = rt ? (size_t)recvcount * rt->mult : (size_t)sendcount * st->mult;
-    if (!pm_comm_is_world(c)) {
-        pm_copy(recvbuf, sendbuf, n * praas_type_size(t->base));
-        return MPI_SUCCESS;
-    }
-    PM_LOCK(&pm_coll_lock);
-    return pm_coll_end(c, praas_gather(pm_in_place(sendbuf), n, t->base, recvbuf, root),
-                       "MPI_Gather");
+    if (!pm_comm_is_world(c))
+        return pm_local_copy(c, sendbuf, (size_t)sendcount, st, recvbuf, (size_t)recvcount, rt,
+                             "MPI_Gather");
+    return pm_coll_move(c, PM_MV_GATHER, sendbuf, (size_t)sendcount, st, recvbuf,
+                        (size_t)recvcount, rt, root, "MPI_Gather");
 }
 
 PRAAS_API int MPI_Scatter(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                           void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
                           MPI_Comm comm)
 {
-    pm_type_t *st = NULL, *rt = NULL, *t;
-    size_t n;
+    pm_type_t *st = NULL, *rt = NULL;
     int rc;
 
     PM_GET_COLL_COMM(c, comm, "MPI_Scatter");
@@ -292,25 +418,20 @@ PRAAS_API int MPI_Scatter(const void *sendbuf, int sendcount, MPI_Datatype sendt
     if (!st && !rt)
         return pm_err_comm(comm, MPI_ERR_ARG, "MPI_Scatter",
                            "MPI_IN_PLACE is for the root's receive buffer only");
-    t = st ? st : rt;
-    n = st ? (size_t)sendcount * st->mult : (size_t)recvcount * rt->mult;
     if (!pm_comm_is_world(c)) {
         if (recvbuf != MPI_IN_PLACE)
-            pm_copy(recvbuf, sendbuf, n * praas_type_size(t->base));
+            return pm_local_copy(c, sendbuf, (size_t)sendcount, st, recvbuf, (size_t)recvcount,
+                                 rt, "MPI_Scatter");
         return MPI_SUCCESS;
     }
-    PM_LOCK(&pm_coll_lock);
-    return pm_coll_end(c,
-                       praas_scatter(sendbuf, n, t->base,
-                                     recvbuf == MPI_IN_PLACE ? (void *)PRAAS_IN_PLACE : recvbuf,
-                                     root),
-                       "MPI_Scatter");
+    return pm_coll_move(c, PM_MV_SCATTER, sendbuf, (size_t)sendcount, st, recvbuf,
+                        (size_t)recvcount, rt, root, "MPI_Scatter");
 }
 
 PRAAS_API int MPI_Alltoall(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                            void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm)
 {
-    pm_type_t *st, *rt;
+    pm_type_t *st = NULL, *rt;
     int rc;
 
     PM_GET_COLL_COMM(c, comm, "MPI_Alltoall");
@@ -320,13 +441,9 @@ PRAAS_API int MPI_Alltoall(const void *sendbuf, int sendcount, MPI_Datatype send
         ((rc = pm_coll_type(c, "MPI_Alltoall", "send", sendcount, sendtype, &st)) ||
          (rc = pm_coll_match(c, "MPI_Alltoall", sendcount, st, recvcount, rt))))
         return rc;
-    if (!pm_comm_is_world(c)) {
-        pm_copy(recvbuf, sendbuf, pm_type_span(rt, (size_t)recvcount));
-        return MPI_SUCCESS;
-    }
-    PM_LOCK(&pm_coll_lock);
-    return pm_coll_end(c,
-                       praas_alltoall(pm_in_place(sendbuf), (size_t)recvcount * rt->mult,
-                                      rt->base, recvbuf),
-                       "MPI_Alltoall");
+    if (!pm_comm_is_world(c))
+        return pm_local_copy(c, sendbuf, (size_t)sendcount, st, recvbuf, (size_t)recvcount, rt,
+                             "MPI_Alltoall");
+    return pm_coll_move(c, PM_MV_ALLTOALL, sendbuf, (size_t)sendcount, st, recvbuf,
+                        (size_t)recvcount, rt, 0, "MPI_Alltoall");
 }

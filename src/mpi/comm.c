@@ -25,8 +25,8 @@ typedef struct pm_keyval {
     void *extra;
 } pm_keyval_t;
 
-static pm_comm_t pm_world = {.handle = MPI_COMM_WORLD, .world_like = 1};
-static pm_comm_t pm_self = {.handle = MPI_COMM_SELF};
+static pm_comm_t pm_world = {.handle = MPI_COMM_WORLD, .world_like = 1, .ctx = 0};
+static pm_comm_t pm_self = {.handle = MPI_COMM_SELF, .ctx = PM_CTX_SELF};
 
 pm_comm_t *pm_comm(MPI_Comm comm)
 {
@@ -54,6 +54,12 @@ void pm_comm_fini(void)
     pm_attrs_clear(&pm_world.attrs, PM_COMM, MPI_COMM_WORLD);
 }
 
+/* Context ids. World-like communicators are made by collective calls of
+ * every process, in the same order everywhere (MPI requires it), so a
+ * counter gives each the same id at every process; one-process ones only
+ * ever talk to themselves and take ids of their own. */
+static int pm_next_world_ctx = 1, pm_next_self_ctx = 1;
+
 int pm_comm_make(int world_like, MPI_Comm *comm_p)
 {
     pm_comm_t *c = calloc(1, sizeof(*c));
@@ -61,6 +67,9 @@ int pm_comm_make(int world_like, MPI_Comm *comm_p)
 
     if (!c)
         return MPI_ERR_NO_MEM;
+    c->ctx = world_like ? __atomic_fetch_add(&pm_next_world_ctx, 1, __ATOMIC_RELAXED)
+                        : PM_CTX_SELF | __atomic_fetch_add(&pm_next_self_ctx, 1,
+                                                           __ATOMIC_RELAXED);
     c->world_like = world_like;
     c->rank = world_like ? pm_world_rank : 0;
     c->size = world_like ? pm_world_size : 1;

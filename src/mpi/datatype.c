@@ -1,13 +1,10 @@
 /*
  * Datatypes and reduction operations.
  *
- * Every usable datatype is `mult` consecutive elements of one praas type
- * (its base): the predefined C types map to the praas type of the same
- * size and signedness (MPI_LONG to PRAAS_INT64 on LP64, ...), the C complex
- * types to two floating-point elements, and MPI_Type_contiguous/dup of a
- * usable type multiply mult. That is what praas's windows and collectives
- * move, so such types go straight through; other constructors are not
- * provided yet (unsupported.c).
+ * The predefined C types map to the praas type of the same size and
+ * signedness (MPI_LONG to PRAAS_INT64 on LP64, ...), the C complex types to
+ * two floating-point elements. Each is one block of its type map (pm.h);
+ * the constructors of derived types are in typemap.c.
  */
 #include <complex.h>
 #include <stdio.h>
@@ -93,6 +90,21 @@ static MPI_Aint pm_true_extent(MPI_Aint size, MPI_Aint extent, praas_type_t base
     }
 }
 
+/* The alignment of a praas type in C (struct padding of MPI_Type_create_struct). */
+static size_t pm_base_align(praas_type_t base)
+{
+    switch (base) {
+    case PRAAS_LONG_DOUBLE: return _Alignof(long double);
+    case PRAAS_FLOAT_INT: return _Alignof(struct pm_pair_float);
+    case PRAAS_DOUBLE_INT: return _Alignof(struct pm_pair_double);
+    case PRAAS_LONG_INT: return _Alignof(struct pm_pair_long);
+    case PRAAS_2INT: return _Alignof(int);
+    case PRAAS_SHORT_INT: return _Alignof(struct pm_pair_short);
+    case PRAAS_LONG_DOUBLE_INT: return _Alignof(struct pm_pair_ldouble);
+    default: return praas_type_size(base);
+    }
+}
+
 #define PM_NPREDEF 0x27
 static pm_type_t pm_predef[PM_NPREDEF];
 
@@ -114,6 +126,14 @@ void pm_type_init(void)
     for (int i = 1; i < PM_NPREDEF; i++) {
         pm_type_t *t = &pm_predef[i];
         t->true_extent = pm_true_extent(t->size, t->extent, t->base);
+        t->psize = t->mult * praas_type_size(t->base);
+        t->blk1 = (pm_blk_t){0, t->psize, t->base};
+        t->blk = &t->blk1;
+        t->nblk = 1;
+        t->homog = 1;
+        t->dense = t->extent == (MPI_Aint)t->psize;
+        t->align = pm_base_align(t->base);
+        t->combiner = MPI_COMBINER_NAMED;
         t->mpi_base = t->handle;
         /* The predefined MPI type whose praas type is the base of a complex. */
         if (t->complex_)
@@ -185,7 +205,7 @@ PRAAS_API int MPI_Type_get_extent(MPI_Datatype datatype, MPI_Aint *lb, MPI_Aint 
     PM_GET_TYPE(t, datatype, "MPI_Type_get_extent");
     if (!lb || !extent)
         return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, "MPI_Type_get_extent", "NULL output");
-    *lb = 0;
+    *lb = t->lb;
     *extent = t->extent;
     return MPI_SUCCESS;
 }
@@ -195,7 +215,7 @@ PRAAS_API int MPI_Type_get_extent_x(MPI_Datatype datatype, MPI_Count *lb, MPI_Co
     PM_GET_TYPE(t, datatype, "MPI_Type_get_extent_x");
     if (!lb || !extent)
         return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, "MPI_Type_get_extent_x", "NULL output");
-    *lb = 0;
+    *lb = t->lb;
     *extent = t->extent;
     return MPI_SUCCESS;
 }
@@ -207,7 +227,7 @@ PRAAS_API int MPI_Type_get_true_extent(MPI_Datatype datatype, MPI_Aint *true_lb,
     if (!true_lb || !true_extent)
         return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, "MPI_Type_get_true_extent",
                            "NULL output");
-    *true_lb = 0;
+    *true_lb = t->true_lb;
     *true_extent = t->true_extent;
     return MPI_SUCCESS;
 }
@@ -219,58 +239,9 @@ PRAAS_API int MPI_Type_get_true_extent_x(MPI_Datatype datatype, MPI_Count *true_
     if (!true_lb || !true_extent)
         return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, "MPI_Type_get_true_extent_x",
                            "NULL output");
-    *true_lb = 0;
+    *true_lb = t->true_lb;
     *true_extent = t->true_extent;
     return MPI_SUCCESS;
-}
-
-/* A derived type of count elements of old. */
-static int pm_type_derive(const pm_type_t *old, int count, MPI_Datatype *newtype,
-                          const char *call)
-{
-    pm_type_t *t = malloc(sizeof(*t));
-    int rc;
-
-    if (!t)
-        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_NO_MEM, call, "no memory");
-    *t = *old;
-    t->mult = old->mult * (size_t)count;
-    t->size = old->size * count;
-    t->extent = old->extent * count;
-    t->true_extent = count ? old->extent * (count - 1) + old->true_extent : 0;
-    t->predefined = 0;
-    t->committed = 0;
-    t->refs = 1;
-    t->name[0] = '\0';
-    rc = pm_handle_new(PM_TYPE, t, &t->handle);
-    if (rc) {
-        free(t);
-        return pm_err_comm(MPI_COMM_WORLD, rc, call, "no memory for a handle");
-    }
-    *newtype = t->handle;
-    return MPI_SUCCESS;
-}
-
-PRAAS_API int MPI_Type_contiguous(int count, MPI_Datatype oldtype, MPI_Datatype *newtype)
-{
-    PM_GET_TYPE(t, oldtype, "MPI_Type_contiguous");
-    if (count < 0 || !newtype)
-        return pm_err_comm(MPI_COMM_WORLD, count < 0 ? MPI_ERR_COUNT : MPI_ERR_ARG,
-                           "MPI_Type_contiguous", "count %d, or NULL output", count);
-    return pm_type_derive(t, count, newtype, "MPI_Type_contiguous");
-}
-
-PRAAS_API int MPI_Type_dup(MPI_Datatype oldtype, MPI_Datatype *newtype)
-{
-    int rc;
-
-    PM_GET_TYPE(t, oldtype, "MPI_Type_dup");
-    if (!newtype)
-        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, "MPI_Type_dup", "NULL output");
-    rc = pm_type_derive(t, 1, newtype, "MPI_Type_dup");
-    if (!rc) /* a duplicate is committed if the original is */
-        pm_type(*newtype)->committed = t->committed;
-    return rc;
 }
 
 PRAAS_API int MPI_Type_commit(MPI_Datatype *datatype)
@@ -283,6 +254,20 @@ PRAAS_API int MPI_Type_commit(MPI_Datatype *datatype)
     return MPI_SUCCESS;
 }
 
+void pm_type_ref(pm_type_t *t)
+{
+    if (!t->predefined)
+        __atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+}
+
+void pm_type_unref(pm_type_t *t)
+{
+    if (!t->predefined && __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        free(t->blk);
+        free(t);
+    }
+}
+
 PRAAS_API int MPI_Type_free(MPI_Datatype *datatype)
 {
     pm_type_t *t = datatype ? pm_type(*datatype) : NULL;
@@ -290,8 +275,10 @@ PRAAS_API int MPI_Type_free(MPI_Datatype *datatype)
     if (!t || t->predefined)
         return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_TYPE, "MPI_Type_free",
                            "not a derived datatype");
+    /* Pending operations keep their reference: the type map outlives the
+     * handle until they complete. */
     pm_handle_del(PM_TYPE, *datatype);
-    free(t);
+    pm_type_unref(t);
     *datatype = MPI_DATATYPE_NULL;
     return MPI_SUCCESS;
 }
@@ -321,16 +308,14 @@ static int pm_status_count(const MPI_Status *status, MPI_Datatype datatype, MPI_
     PM_GET_TYPE(t, datatype, call);
     if (!status || status == MPI_STATUS_IGNORE || !n_p)
         return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, call, "no status, or NULL output");
-    if (elements) {
-        size_t es = praas_type_size(t->base);
-        *n_p = es ? status->praas_count_ / (MPI_Count)es : 0;
-        if (t->complex_)
-            *n_p /= 2;
-    } else if (t->size == 0)
+    if (elements)
+        *n_p = pm_type_elements(t, (size_t)status->praas_count_);
+    else if (t->psize == 0)
         *n_p = 0;
     else
-        *n_p = status->praas_count_ % t->size ? MPI_UNDEFINED
-                                               : status->praas_count_ / t->size;
+        *n_p = (size_t)status->praas_count_ % t->psize
+                   ? MPI_UNDEFINED
+                   : (MPI_Count)((size_t)status->praas_count_ / t->psize);
     return MPI_SUCCESS;
 }
 

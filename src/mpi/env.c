@@ -56,6 +56,11 @@ static int pm_init(int required, int *provided, const char *call)
         fprintf(stderr, "praas MPI: %s: no memory\n", call);
         pm_die(1);
     }
+    rc = pm_p2p_init();
+    if (rc) {
+        fprintf(stderr, "praas MPI: %s: point-to-point set-up: %s\n", call, praas_errmsg());
+        pm_die(1);
+    }
     pm_state = 1;
     if (provided)
         *provided = required;
@@ -84,6 +89,7 @@ PRAAS_API int MPI_Finalize(void)
     /* Attributes on MPI_COMM_SELF are deleted first, so libraries can clean up. */
     pm_comm_fini();
     rc = praas_finalize();
+    pm_p2p_fini();
     pm_state = 2;
     if (rc)
         return pm_praas_comm(MPI_COMM_WORLD, rc, PM_CTX_GENERIC, "MPI_Finalize");

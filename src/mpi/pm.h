@@ -10,6 +10,8 @@
 #define PRAAS_MPI_PM_H
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -146,6 +148,8 @@ typedef struct pm_group {
 
 typedef struct pm_comm {
     int handle;
+    int32_t ctx; /* context id of its messages: equal at every process for
+                  * the world-like ones (created collectively, in order) */
     int world_like; /* 1: the world's group in world order; 0: this process alone */
     int rank, size;
     MPI_Errhandler errh;
@@ -174,19 +178,43 @@ int pm_info_init(void);
 int pm_info_copy(MPI_Info info, MPI_Info *copy_p);
 int pm_info_valid(MPI_Info info);
 
-/* ---- datatypes ---- */
+/* ---- datatypes ----
+ * A type map is kept flat: one element of a type is a list of blocks, each
+ * a run of consecutive praas elements of one praas type at a byte
+ * displacement from the buffer (element i of a buffer starts at
+ * i * extent). Adjacent blocks of one praas type are merged when a type is
+ * built. The packed form of a buffer is its blocks' bytes one after the
+ * other (praas elements as they are in memory, pair types with their
+ * padding): that is what point-to-point messages carry, what MPI_Pack
+ * writes and what the collectives move for non-contiguous types. */
+typedef struct pm_blk {
+    MPI_Aint disp;     /* bytes from the start of the element */
+    size_t bytes;      /* a whole number of praas elements of base */
+    praas_type_t base;
+} pm_blk_t;
+
 typedef struct pm_type {
-    praas_type_t base; /* every element is mult elements of base */
-    size_t mult;
+    praas_type_t base; /* homogeneous: every block's praas type; else PRAAS_BYTE */
+    size_t mult;       /* praas elements of base in one element (packed) */
     MPI_Count size;       /* MPI's size: bytes of data, gaps excluded */
+    MPI_Aint lb;          /* lower bound */
     MPI_Aint extent;      /* bytes from one element to the next */
+    MPI_Aint true_lb;     /* the first byte of data */
     MPI_Aint true_extent; /* bytes the data spans, trailing gap excluded */
+    size_t psize;         /* packed bytes of one element (sum of the blocks) */
+    size_t nblk;
+    pm_blk_t *blk; /* the blocks of one element (blk1 for the predefined types) */
+    pm_blk_t blk1;
+    size_t align; /* the largest alignment of its praas types (struct padding) */
+    int homog;    /* one praas type throughout */
+    int dense;    /* count elements are count * psize bytes at buf: no packing */
     int predefined;
     int committed;
     int complex_; /* C complex: sum, replace and no-op only */
-    int refs;
+    int refs;     /* the handle and every pending request that uses the type */
+    int combiner; /* MPI_COMBINER_* */
     MPI_Datatype handle;
-    MPI_Datatype mpi_base; /* the predefined MPI type of base */
+    MPI_Datatype mpi_base; /* the predefined MPI type of base (MPI_BYTE if mixed) */
     char name[MPI_MAX_OBJECT_NAME];
 } pm_type_t;
 
@@ -194,12 +222,42 @@ typedef struct pm_type {
 pm_type_t *pm_type(MPI_Datatype dt);
 /* A committed (or predefined) type: 0, or an MPI class with *why_p set. */
 int pm_type_usable(MPI_Datatype dt, pm_type_t **t_p, const char **why_p);
-/* The bytes count elements of t span in memory. */
+/* The packed bytes of count elements of t (for a dense type: the bytes they
+ * span in memory). */
 static inline size_t pm_type_span(const pm_type_t *t, size_t count)
 {
-    return count * t->mult * praas_type_size(t->base);
+    return count * t->psize;
 }
 void pm_type_init(void);
+/* A reference for a pending operation; unref frees a type whose handle
+ * was freed when the last reference goes. Thread-safe. */
+void pm_type_ref(pm_type_t *t);
+void pm_type_unref(pm_type_t *t);
+/* The number of basic elements in the first bytes of packed data of t
+ * (MPI_Get_elements), MPI_UNDEFINED if bytes ends inside one. */
+MPI_Count pm_type_elements(const pm_type_t *t, size_t bytes);
+
+/* Walking the runs of count elements of a type: each run is contiguous
+ * memory of one praas type. Runs that touch and share a praas type are
+ * merged (a dense type is one run). */
+typedef struct pm_cur {
+    const pm_type_t *t;
+    size_t count;
+    size_t elem, blk; /* the current element and block */
+    size_t done;      /* bytes of the current block already walked */
+} pm_cur_t;
+void pm_cur_init(pm_cur_t *c, const pm_type_t *t, size_t count);
+/* The current run: its byte offset from the buffer, bytes and praas type.
+ * Returns 0 when the walk is over. */
+int pm_cur_run(pm_cur_t *c, MPI_Aint *off_p, size_t *len_p, praas_type_t *base_p);
+/* Move bytes forward (at most the rest of the walk). */
+void pm_cur_skip(pm_cur_t *c, size_t bytes);
+/* Copy count elements of t at buf into out (packed), at most max bytes;
+ * returns the bytes written. */
+size_t pm_pack(const pm_type_t *t, size_t count, const void *buf, void *out, size_t max);
+/* Copy len packed bytes from in into count elements of t at buf (len at
+ * most count * psize). */
+void pm_unpack(const pm_type_t *t, size_t count, void *buf, const void *in, size_t len);
 
 /* ---- ops ---- */
 typedef struct pm_op {
@@ -225,6 +283,7 @@ typedef struct pm_win {
     void *base;           /* this rank's memory, as MPI_WIN_BASE gives it */
     MPI_Aint size;
     int disp_unit;
+    int *dus; /* every rank's disp_unit (derived target datatypes address bytes) */
     MPI_Errhandler errh;
     MPI_Info info; /* the hints set by the user, ignored */
     pm_attr_t *attrs;
@@ -235,9 +294,99 @@ pm_win_t *pm_win(MPI_Win win);
 MPI_Errhandler pm_win_errh(MPI_Win win);
 int pm_errh_fits(MPI_Errhandler h, int is_win);
 
+/* ---- requests ----
+ * One object for every request: one-sided (one or several praas requests:
+ * a derived datatype takes one per contiguous run) and point-to-point
+ * (sends and receives of p2p.c). p2p requests are completed by the
+ * matching engine, possibly in the progress thread: `done` is set last,
+ * with release order, after the data and the status. */
+typedef enum pm_req_kind { PM_REQ_RMA, PM_REQ_SEND, PM_REQ_RECV } pm_req_kind_t;
+
+typedef struct pm_req {
+    struct pm_req *next; /* in the engine's posted-receive or sync-send list */
+    pm_req_kind_t kind;
+    atomic_int done;
+    int err; /* the MPI error code of a failed operation (already raised) */
+    /* one-sided */
+    praas_request_t pr; /* PRAAS_REQUEST_NULL once complete */
+    praas_request_t *prs; /* more of them (a derived datatype), npr in all */
+    size_t npr;
+    MPI_Win win;
+    /* point-to-point */
+    MPI_Comm comm;
+    int32_t ctx;
+    int src, tag;         /* what a receive matches (MPI_ANY_* allowed) */
+    void *buf;            /* receive buffer */
+    size_t count;         /* receive count */
+    pm_type_t *type;      /* receive type (a reference) */
+    uint64_t sid;         /* a synchronous send waiting for its ack */
+    int freed;            /* MPI_Request_free'd while active: the engine frees it */
+    int st_source, st_tag, st_cancelled, st_err; /* the status (st_err: a class) */
+    MPI_Count st_bytes;
+} pm_req_t;
+
 /* A request for a praas one-sided request (pr), or an already complete one
  * (pr == PRAAS_REQUEST_NULL, e.g. an operation to MPI_PROC_NULL). */
 int pm_req_new(praas_request_t pr, MPI_Win win, MPI_Request *req_p);
+/* A request over n praas requests (copied; n may be 0). */
+int pm_req_new_multi(const praas_request_t *prs, size_t n, MPI_Win win, MPI_Request *req_p);
+/* A handle for a p2p request made by the engine. */
+int pm_req_handle(pm_req_t *r, MPI_Request *req_p);
+/* Free a request object (its type reference too). */
+void pm_req_destroy(pm_req_t *r);
+/* Wait for a request without a handle (MPI_Recv, ...), write its status,
+ * free it; returns its error code (raised already). */
+int pm_req_complete(pm_req_t *r, MPI_Status *st, const char *call);
+
+/* ---- point-to-point engine (p2p.c) ----
+ * Messages are matched by (context, source, tag) in MPI's order; see
+ * p2p.c. Context ids: PM_CTX_COLL marks the traffic of the collectives
+ * built on point-to-point, so it never matches a user's receive. */
+#define PM_CTX_SELF 0x20000000 /* ids of one-process communicators */
+#define PM_CTX_COLL 0x40000000
+/* Register the active-message handler and wait for every peer to do so
+ * (MPI_Init); free what is left (MPI_Finalize, after praas_finalize). */
+int pm_p2p_init(void);
+void pm_p2p_fini(void);
+/* The world rank of comm rank r. */
+static inline int pm_comm_world_rank(const pm_comm_t *c, int r)
+{
+    return c->world_like ? r : pm_world_rank;
+}
+/* Send len packed bytes to comm rank dest (not MPI_PROC_NULL) with ctx
+ * (c->ctx, or c->ctx | PM_CTX_COLL). The data is copied before return; a
+ * non-synchronous send is complete then (*req_p = NULL), a synchronous one
+ * gives a request completed by the receiver's ack. Returns 0, a negative
+ * praas error or MPI_ERR_NO_MEM. */
+int pm_p2p_send(pm_comm_t *c, int32_t ctx, const void *data, size_t len, int dest, int tag,
+                int sync, pm_req_t **req_p);
+/* The same for count elements of t at buf (packed first if t is not dense). */
+int pm_p2p_send_typed(pm_comm_t *c, int32_t ctx, const void *buf, size_t count, pm_type_t *t,
+                      int dest, int tag, int sync, pm_req_t **req_p);
+/* Post a receive (source may be MPI_ANY_SOURCE, tag MPI_ANY_TAG, not
+ * MPI_PROC_NULL); *req_p completes when a message matches. */
+int pm_p2p_recv(pm_comm_t *c, int32_t ctx, void *buf, size_t count, pm_type_t *t, int src,
+                int tag, pm_req_t **req_p);
+/* Wait for r to complete, making progress (no time limit: an MPI receive
+ * may legitimately wait long; praas-run --timeout bounds a run). */
+void pm_p2p_wait(pm_req_t *r);
+/* Progress once; whether r is complete. */
+int pm_p2p_test(pm_req_t *r);
+/* Match an unexpected message without receiving it: 1 (and the status
+ * fields) or 0; block: wait for one, making progress. */
+int pm_p2p_probe(pm_comm_t *c, int32_t ctx, int src, int tag, int block, int *src_p,
+                 int *tag_p, MPI_Count *bytes_p);
+/* Progress the transport once (no lock held). */
+void pm_p2p_progress(void);
+/* Cancel a posted receive not matched yet: 1 if cancelled, 0 if too late
+ * or not a receive. */
+int pm_p2p_cancel(pm_req_t *r);
+/* Release r after MPI_Request_free: now if complete, else when it is. */
+void pm_p2p_release(pm_req_t *r);
+/* Blocking helpers for the collectives built on point-to-point (ctx
+ * c->ctx | PM_CTX_COLL). Return 0 or an MPI error already raised on c. */
+int pm_coll_sendrecv(pm_comm_t *c, const void *sbuf, size_t scount, pm_type_t *st, int dest,
+                     void *rbuf, size_t rcount, pm_type_t *rt, int src, const char *call);
 
 /* A label for messages: the type's name, or "a derived datatype". */
 const char *pm_type_label(const pm_type_t *t);

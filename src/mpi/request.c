@@ -1,6 +1,7 @@
 /*
  * Requests: completion of the request-based one-sided calls (MPI_Rput and
- * friends) through praas_request_wait/test.
+ * friends) through praas_request_wait/test, and of point-to-point sends
+ * and receives through the engine (p2p.c).
  *
  * praas frees its request when a test finds it complete; MPI_Testall and
  * MPI_Testsome must not release requests unless all (some) are complete, so
@@ -11,27 +12,48 @@
 
 #include "mpi/pm.h"
 
-typedef struct pm_req {
-    praas_request_t pr; /* PRAAS_REQUEST_NULL once complete */
-    MPI_Win win;
-    int done;
-    int err; /* the MPI error code of a failed operation */
-} pm_req_t;
+int pm_req_handle(pm_req_t *r, MPI_Request *req_p)
+{
+    return pm_handle_new(PM_REQ, r, req_p) ? MPI_ERR_NO_MEM : 0;
+}
 
-int pm_req_new(praas_request_t pr, MPI_Win win, MPI_Request *req_p)
+void pm_req_destroy(pm_req_t *r)
+{
+    if (r->type)
+        pm_type_unref(r->type);
+    free(r->prs);
+    free(r);
+}
+
+int pm_req_new_multi(const praas_request_t *prs, size_t n, MPI_Win win, MPI_Request *req_p)
 {
     pm_req_t *r = calloc(1, sizeof(*r));
 
     if (!r)
         return MPI_ERR_NO_MEM;
-    r->pr = pr;
+    r->kind = PM_REQ_RMA;
     r->win = win;
-    r->done = pr == PRAAS_REQUEST_NULL;
-    if (pm_handle_new(PM_REQ, r, req_p)) {
-        free(r);
+    if (n) {
+        r->prs = malloc(n * sizeof(*prs));
+        if (!r->prs) {
+            free(r);
+            return MPI_ERR_NO_MEM;
+        }
+        for (size_t i = 0; i < n; i++)
+            r->prs[i] = prs[i];
+        r->npr = n;
+    }
+    atomic_init(&r->done, n == 0);
+    if (pm_req_handle(r, req_p)) {
+        pm_req_destroy(r);
         return MPI_ERR_NO_MEM;
     }
     return 0;
+}
+
+int pm_req_new(praas_request_t pr, MPI_Win win, MPI_Request *req_p)
+{
+    return pm_req_new_multi(&pr, pr != PRAAS_REQUEST_NULL, win, req_p);
 }
 
 static void pm_status_empty(MPI_Status *st, int err)
@@ -48,20 +70,56 @@ static void pm_status_empty(MPI_Status *st, int err)
 /* Progress r once (block: until complete). Returns whether it is done. */
 static int pm_req_poll(pm_req_t *r, int block, const char *call)
 {
-    int rc, flag = 1;
+    int rc, flag, all = 1;
 
-    if (r->done)
+    if (atomic_load_explicit(&r->done, memory_order_acquire))
         return 1;
-    rc = block ? praas_request_wait(&r->pr) : praas_request_test(&r->pr, &flag);
-    if (rc) {
-        /* On a timeout praas keeps the request; it is abandoned here. */
-        r->err = pm_praas_win(r->win, rc, PM_CTX_RMA, call);
-        r->pr = PRAAS_REQUEST_NULL;
-        flag = 1;
+    if (r->kind != PM_REQ_RMA) {
+        if (block)
+            pm_p2p_wait(r);
+        else if (!pm_p2p_test(r))
+            return 0;
+        if (r->st_err && !r->err)
+            r->err = pm_err_comm(r->comm, r->st_err, call,
+                                 "a message from rank %d (tag %d) is longer than the receive "
+                                 "buffer of %zu bytes",
+                                 r->st_source, r->st_tag, r->count * r->type->psize);
+        return 1;
     }
-    if (flag)
-        r->done = 1;
-    return r->done;
+    for (size_t i = 0; i < r->npr; i++) {
+        if (r->prs[i] == PRAAS_REQUEST_NULL)
+            continue;
+        flag = 1;
+        rc = block ? praas_request_wait(&r->prs[i]) : praas_request_test(&r->prs[i], &flag);
+        if (rc) {
+            /* On a timeout praas keeps the request; it is abandoned here. */
+            if (!r->err)
+                r->err = pm_praas_win(r->win, rc, PM_CTX_RMA, call);
+            r->prs[i] = PRAAS_REQUEST_NULL;
+            flag = 1;
+        }
+        if (!flag)
+            all = 0;
+    }
+    if (all)
+        atomic_store_explicit(&r->done, 1, memory_order_release);
+    return all;
+}
+
+/* Write the status of a complete request. */
+static void pm_req_status(const pm_req_t *r, MPI_Status *st)
+{
+    if (r->kind == PM_REQ_RMA) {
+        pm_status_empty(st, r->err);
+        return;
+    }
+    if (st == MPI_STATUS_IGNORE || !st)
+        return;
+    st->MPI_SOURCE = r->st_source;
+    st->MPI_TAG = r->st_tag;
+    st->MPI_ERROR = r->err;
+    st->praas_cancelled_ = r->st_cancelled;
+    st->praas_count_ = r->st_bytes;
 }
 
 /* Release a complete request: write its status, null the handle. Returns
@@ -70,10 +128,21 @@ static int pm_req_release(MPI_Request *request, pm_req_t *r, MPI_Status *st)
 {
     int err = r->err;
 
-    pm_status_empty(st, err);
+    pm_req_status(r, st);
     pm_handle_del(PM_REQ, *request);
-    free(r);
+    pm_req_destroy(r);
     *request = MPI_REQUEST_NULL;
+    return err;
+}
+
+int pm_req_complete(pm_req_t *r, MPI_Status *st, const char *call)
+{
+    int err;
+
+    pm_req_poll(r, 1, call);
+    err = r->err;
+    pm_req_status(r, st);
+    pm_req_destroy(r);
     return err;
 }
 
@@ -125,12 +194,63 @@ PRAAS_API int MPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
 
 PRAAS_API int MPI_Request_free(MPI_Request *request)
 {
+    pm_req_t *r;
+
     PM_CHECK_INIT("MPI_Request_free");
-    if (!request || !pm_req_get(*request))
+    if (!request || !(r = pm_req_get(*request)))
         return PM_BAD_REQ("MPI_Request_free");
     /* One-sided requests complete locally without the target's help, so
      * waiting here is short; the caller may not use the buffers anyway. */
-    return MPI_Wait(request, MPI_STATUS_IGNORE);
+    if (r->kind == PM_REQ_RMA)
+        return MPI_Wait(request, MPI_STATUS_IGNORE);
+    /* A send or receive goes on; the engine frees it when it completes. */
+    pm_handle_del(PM_REQ, *request);
+    *request = MPI_REQUEST_NULL;
+    pm_p2p_release(r);
+    return MPI_SUCCESS;
+}
+
+PRAAS_API int MPI_Cancel(MPI_Request *request)
+{
+    pm_req_t *r;
+
+    PM_CHECK_INIT("MPI_Cancel");
+    if (!request || !(r = pm_req_get(*request)))
+        return PM_BAD_REQ("MPI_Cancel");
+    /* A receive not matched yet is cancelled; anything else (a send, which
+     * left at once, a one-sided request) completes normally, as MPI allows:
+     * MPI_Test_cancelled then says false. */
+    pm_p2p_cancel(r);
+    return MPI_SUCCESS;
+}
+
+PRAAS_API int MPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
+{
+    pm_req_t *r;
+
+    PM_CHECK_INIT("MPI_Request_get_status");
+    if (!flag)
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, "MPI_Request_get_status", "NULL flag");
+    if (request == MPI_REQUEST_NULL) {
+        *flag = 1;
+        pm_status_empty(status, MPI_SUCCESS);
+        return MPI_SUCCESS;
+    }
+    if (!(r = pm_req_get(request)))
+        return PM_BAD_REQ("MPI_Request_get_status");
+    *flag = pm_req_poll(r, 0, "MPI_Request_get_status");
+    if (*flag)
+        pm_req_status(r, status);
+    return MPI_SUCCESS;
+}
+
+PRAAS_API int MPI_Status_set_cancelled(MPI_Status *status, int flag)
+{
+    if (!status || status == MPI_STATUS_IGNORE)
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, "MPI_Status_set_cancelled",
+                           "no status");
+    status->praas_cancelled_ = flag != 0;
+    return MPI_SUCCESS;
 }
 
 /* Check an array of requests: every entry null or valid. */

@@ -11,35 +11,6 @@
 #include "mpi/pm.h"
 
 #define PM_UNSUPPORTED(X) \
-    X(MPI_Send, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,            \
-        MPI_Comm comm), comm)                                                                     \
-    X(MPI_Recv, (void *buf, int count, MPI_Datatype datatype, int source, int tag,                \
-        MPI_Comm comm, MPI_Status *status), comm)                                                 \
-    X(MPI_Ssend, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,           \
-        MPI_Comm comm), comm)                                                                     \
-    X(MPI_Rsend, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,           \
-        MPI_Comm comm), comm)                                                                     \
-    X(MPI_Bsend, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,           \
-        MPI_Comm comm), comm)                                                                     \
-    X(MPI_Buffer_attach, (void *buffer, int size), MPI_COMM_WORLD)                                \
-    X(MPI_Buffer_detach, (void *buffer_addr, int *size), MPI_COMM_WORLD)                          \
-    X(MPI_Isend, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,           \
-        MPI_Comm comm, MPI_Request *request), comm)                                               \
-    X(MPI_Issend, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,          \
-        MPI_Comm comm, MPI_Request *request), comm)                                               \
-    X(MPI_Irsend, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,          \
-        MPI_Comm comm, MPI_Request *request), comm)                                               \
-    X(MPI_Ibsend, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,          \
-        MPI_Comm comm, MPI_Request *request), comm)                                               \
-    X(MPI_Irecv, (void *buf, int count, MPI_Datatype datatype, int source, int tag,               \
-        MPI_Comm comm, MPI_Request *request), comm)                                               \
-    X(MPI_Sendrecv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest,         \
-        int sendtag, void *recvbuf, int recvcount, MPI_Datatype recvtype, int source,             \
-        int recvtag, MPI_Comm comm, MPI_Status *status), comm)                                    \
-    X(MPI_Sendrecv_replace, (void *buf, int count, MPI_Datatype datatype, int dest,               \
-        int sendtag, int source, int recvtag, MPI_Comm comm, MPI_Status *status), comm)           \
-    X(MPI_Probe, (int source, int tag, MPI_Comm comm, MPI_Status *status), comm)                  \
-    X(MPI_Iprobe, (int source, int tag, MPI_Comm comm, int *flag, MPI_Status *status), comm)      \
     X(MPI_Mprobe, (int source, int tag, MPI_Comm comm, MPI_Message *message,                      \
         MPI_Status *status), comm)                                                                \
     X(MPI_Improbe, (int source, int tag, MPI_Comm comm, int *flag, MPI_Message *message,          \
@@ -48,41 +19,17 @@
         MPI_Status *status), MPI_COMM_WORLD)                                                      \
     X(MPI_Imrecv, (void *buf, int count, MPI_Datatype datatype, MPI_Message *message,             \
         MPI_Request *request), MPI_COMM_WORLD)                                                    \
-    X(MPI_Cancel, (MPI_Request *request), MPI_COMM_WORLD)                                         \
     X(MPI_Send_init, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,       \
         MPI_Comm comm, MPI_Request *request), comm)                                               \
     X(MPI_Recv_init, (void *buf, int count, MPI_Datatype datatype, int source, int tag,           \
         MPI_Comm comm, MPI_Request *request), comm)                                               \
     X(MPI_Start, (MPI_Request *request), MPI_COMM_WORLD)                                          \
     X(MPI_Startall, (int count, MPI_Request array_of_requests[]), MPI_COMM_WORLD)                 \
-    X(MPI_Request_get_status, (MPI_Request request, int *flag, MPI_Status *status),               \
-        MPI_COMM_WORLD)                                                                           \
     X(MPI_Status_set_elements, (MPI_Status *status, MPI_Datatype datatype, int count),            \
         MPI_COMM_WORLD)                                                                           \
-    X(MPI_Status_set_cancelled, (MPI_Status *status, int flag), MPI_COMM_WORLD)                   \
-    X(MPI_Gatherv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,     \
-        const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root,              \
-        MPI_Comm comm), comm)                                                                     \
-    X(MPI_Scatterv, (const void *sendbuf, const int sendcounts[], const int displs[],             \
-        MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,     \
-        MPI_Comm comm), comm)                                                                     \
-    X(MPI_Allgatherv, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,                 \
-        void *recvbuf, const int recvcounts[], const int displs[], MPI_Datatype recvtype,         \
-        MPI_Comm comm), comm)                                                                     \
-    X(MPI_Alltoallv, (const void *sendbuf, const int sendcounts[], const int sdispls[],           \
-        MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[],        \
-        MPI_Datatype recvtype, MPI_Comm comm), comm)                                              \
     X(MPI_Alltoallw, (const void *sendbuf, const int sendcounts[], const int sdispls[],           \
         const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],                    \
         const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm), comm)                \
-    X(MPI_Reduce_scatter, (const void *sendbuf, void *recvbuf, const int recvcounts[],            \
-        MPI_Datatype datatype, MPI_Op op, MPI_Comm comm), comm)                                   \
-    X(MPI_Scan, (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,            \
-        MPI_Op op, MPI_Comm comm), comm)                                                          \
-    X(MPI_Exscan, (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,          \
-        MPI_Op op, MPI_Comm comm), comm)                                                          \
-    X(MPI_Reduce_local, (const void *inbuf, void *inoutbuf, int count, MPI_Datatype datatype,     \
-        MPI_Op op), MPI_COMM_WORLD)                                                               \
     X(MPI_Ibarrier, (MPI_Comm comm, MPI_Request *request), comm)                                  \
     X(MPI_Ibcast, (void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm,       \
         MPI_Request *request), comm)                                                              \
@@ -103,33 +50,9 @@
         int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Request *request), comm)         \
     X(MPI_Ireduce_scatter_block, (const void *sendbuf, void *recvbuf, int recvcount,              \
         MPI_Datatype datatype, MPI_Op op, MPI_Comm comm, MPI_Request *request), comm)             \
-    X(MPI_Type_vector, (int count, int blocklength, int stride, MPI_Datatype oldtype,             \
-        MPI_Datatype *newtype), MPI_COMM_WORLD)                                                   \
-    X(MPI_Type_create_hvector, (int count, int blocklength, MPI_Aint stride,                      \
-        MPI_Datatype oldtype, MPI_Datatype *newtype), MPI_COMM_WORLD)                             \
-    X(MPI_Type_indexed, (int count, const int array_of_blocklengths[],                            \
-        const int array_of_displacements[], MPI_Datatype oldtype, MPI_Datatype *newtype),         \
-        MPI_COMM_WORLD)                                                                           \
-    X(MPI_Type_create_hindexed, (int count, const int array_of_blocklengths[],                    \
-        const MPI_Aint array_of_displacements[], MPI_Datatype oldtype, MPI_Datatype *newtype),    \
-        MPI_COMM_WORLD)                                                                           \
-    X(MPI_Type_create_indexed_block, (int count, int blocklength,                                 \
-        const int array_of_displacements[], MPI_Datatype oldtype, MPI_Datatype *newtype),         \
-        MPI_COMM_WORLD)                                                                           \
-    X(MPI_Type_create_hindexed_block, (int count, int blocklength,                                \
-        const MPI_Aint array_of_displacements[], MPI_Datatype oldtype, MPI_Datatype *newtype),    \
-        MPI_COMM_WORLD)                                                                           \
-    X(MPI_Type_create_struct, (int count, const int array_of_blocklengths[],                      \
-        const MPI_Aint array_of_displacements[], const MPI_Datatype array_of_types[],             \
-        MPI_Datatype *newtype), MPI_COMM_WORLD)                                                   \
-    X(MPI_Type_create_subarray, (int ndims, const int array_of_sizes[],                           \
-        const int array_of_subsizes[], const int array_of_starts[], int order,                    \
-        MPI_Datatype oldtype, MPI_Datatype *newtype), MPI_COMM_WORLD)                             \
     X(MPI_Type_create_darray, (int size, int rank, int ndims, const int array_of_gsizes[],        \
         const int array_of_distribs[], const int array_of_dargs[], const int array_of_psizes[],   \
         int order, MPI_Datatype oldtype, MPI_Datatype *newtype), MPI_COMM_WORLD)                  \
-    X(MPI_Type_create_resized, (MPI_Datatype oldtype, MPI_Aint lb, MPI_Aint extent,               \
-        MPI_Datatype *newtype), MPI_COMM_WORLD)                                                   \
     X(MPI_Type_get_envelope, (MPI_Datatype datatype, int *num_integers, int *num_addresses,       \
         int *num_datatypes, int *combiner), MPI_COMM_WORLD)                                       \
     X(MPI_Type_get_contents, (MPI_Datatype datatype, int max_integers, int max_addresses,         \
@@ -144,11 +67,6 @@
     X(MPI_Type_get_attr, (MPI_Datatype datatype, int type_keyval, void *attribute_val,            \
         int *flag), MPI_COMM_WORLD)                                                               \
     X(MPI_Type_delete_attr, (MPI_Datatype datatype, int type_keyval), MPI_COMM_WORLD)             \
-    X(MPI_Pack, (const void *inbuf, int incount, MPI_Datatype datatype, void *outbuf,             \
-        int outsize, int *position, MPI_Comm comm), comm)                                         \
-    X(MPI_Unpack, (const void *inbuf, int insize, int *position, void *outbuf, int outcount,      \
-        MPI_Datatype datatype, MPI_Comm comm), comm)                                              \
-    X(MPI_Pack_size, (int incount, MPI_Datatype datatype, MPI_Comm comm, int *size), comm)        \
     X(MPI_Comm_idup, (MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request), comm)              \
     X(MPI_Comm_set_info, (MPI_Comm comm, MPI_Info info), comm)                                    \
     X(MPI_Comm_get_info, (MPI_Comm comm, MPI_Info *info_used), comm)                              \

@@ -107,9 +107,23 @@ static int pm_win_make(int how, void *base, MPI_Aint size, int disp_unit, MPI_In
         disp_unit = 1;
         break;
     }
+    /* Every rank's disp_unit, so that a derived target datatype can address
+     * the bytes of its runs (praas takes displacements in disp_units). */
+    if (!rc) {
+        w->dus = malloc(sizeof(int) * (size_t)pm_world_size);
+        if (!w->dus)
+            rc = PRAAS_ERR_NOMEM;
+        else if (pm_world_size == 1)
+            w->dus[0] = disp_unit;
+        else
+            rc = praas_allgather(&disp_unit, 1, PRAAS_INT32, w->dus);
+        if (rc)
+            praas_win_free(&w->pw);
+    }
     PM_UNLOCK(&pm_coll_lock);
     if (rc) {
         MPI_Info i = w->info;
+        free(w->dus);
         if (i != MPI_INFO_NULL)
             MPI_Info_free(&i);
         free(w);
@@ -124,6 +138,7 @@ static int pm_win_make(int how, void *base, MPI_Aint size, int disp_unit, MPI_In
     rc = pm_handle_new(PM_WIN, w, &w->handle);
     if (rc) {
         praas_win_free(&w->pw);
+        free(w->dus);
         free(w);
         return pm_err_comm(comm, rc, call, "no memory for a handle");
     }
@@ -235,6 +250,7 @@ PRAAS_API int MPI_Win_free(MPI_Win *win)
     pm_errh_unref(w->errh);
     pm_handle_del(PM_WIN, w->handle);
     pthread_mutex_destroy(&w->lock);
+    free(w->dus);
     free(w);
     *win = MPI_WIN_NULL;
     return MPI_SUCCESS;

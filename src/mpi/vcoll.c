@@ -1,0 +1,478 @@
+/*
+ * The v-collectives (Gatherv, Scatterv, Allgatherv, Alltoallv), scans,
+ * Reduce_scatter and Reduce_local.
+ *
+ * praas's collectives move the same count from every rank, so the
+ * v-variants run on the point-to-point engine instead, in a context of
+ * their own (c->ctx | PM_CTX_COLL) that user receives never match: every
+ * rank posts its receives, sends its blocks (a send is complete at once),
+ * and waits. That is a direct exchange, n - 1 messages per rank and no
+ * tree, good for the sizes these calls are used at. Scan and Exscan pass
+ * the running result along the ranks (rank r waits for r - 1: n - 1
+ * steps), which keeps MPI's order of operands for non-commutative ops.
+ * Reduce_scatter is an allreduce of the whole vector (praas) and a local
+ * copy of this rank's block.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "coll/coll.h"
+#include "mpi/pm.h"
+
+#define PM_GET_VCOMM(c, comm, call)                                                           \
+    PM_CHECK_INIT(call);                                                                      \
+    pm_comm_t *c = pm_comm(comm);                                                             \
+    if (!c)                                                                                   \
+    return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_COMM, call, "%#x is not a communicator",       \
+                       (unsigned)(comm))
+
+static int pm_vtype(pm_comm_t *c, const char *call, const char *side, MPI_Datatype dt,
+                    pm_type_t **t_p)
+{
+    const char *why;
+
+    if (pm_type_usable(dt, t_p, &why))
+        return pm_err_comm(c->handle, MPI_ERR_TYPE, call, "the %s datatype %#x %s", side,
+                           (unsigned)dt, why);
+    return 0;
+}
+
+static int pm_vcounts(pm_comm_t *c, const char *call, const int *counts, const int *displs)
+{
+    if (!counts || !displs)
+        return pm_err_comm(c->handle, MPI_ERR_ARG, call, "NULL counts or displacements");
+    for (int i = 0; i < c->size; i++)
+        if (counts[i] < 0)
+            return pm_err_comm(c->handle, MPI_ERR_COUNT, call, "count %d for rank %d",
+                               counts[i], i);
+    return 0;
+}
+
+/* One block of an exchange. */
+typedef struct pm_xfer {
+    int peer;
+    void *buf;
+    size_t count;
+    pm_type_t *t;
+} pm_xfer_t;
+
+static void *pm_at(const void *buf, MPI_Aint disp, const pm_type_t *t)
+{
+    return (char *)buf + disp * t->extent;
+}
+
+/* Post the receives, send the sends, wait for the receives. */
+static int pm_exchange(pm_comm_t *c, pm_xfer_t *sends, int ns, pm_xfer_t *recvs, int nr,
+                       const char *call)
+{
+    int32_t ctx = c->ctx | PM_CTX_COLL;
+    pm_req_t **rq = calloc((size_t)nr + 1, sizeof(*rq));
+    int rc = 0, err = 0;
+
+    if (!rq)
+        return pm_err_comm(c->handle, MPI_ERR_NO_MEM, call, "no memory");
+    for (int i = 0; i < nr && !rc; i++)
+        rc = pm_p2p_recv(c, ctx, recvs[i].buf, recvs[i].count, recvs[i].t, recvs[i].peer, 0,
+                         &rq[i]);
+    for (int i = 0; i < ns && !rc; i++) {
+        pm_req_t *sr = NULL;
+        rc = pm_p2p_send_typed(c, ctx, sends[i].buf, sends[i].count, sends[i].t,
+                               sends[i].peer, 0, 0, &sr);
+    }
+    /* Receives are waited for even after a failure: a posted receive must
+     * not outlive this call's buffers (peers' sends still arrive). */
+    for (int i = 0; i < nr; i++) {
+        if (!rq[i])
+            continue;
+        pm_p2p_wait(rq[i]);
+        if (rq[i]->st_err && !err)
+            err = pm_err_comm(c->handle, rq[i]->st_err, call,
+                              "rank %d sent more than the %zu elements expected by rank %d",
+                              recvs[i].peer, recvs[i].count, c->rank);
+        pm_req_destroy(rq[i]);
+    }
+    free(rq);
+    if (rc > 0)
+        return pm_err_comm(c->handle, rc, call, "no memory");
+    if (rc < 0)
+        return pm_praas_comm(c->handle, rc, PM_CTX_COLL, call);
+    return err;
+}
+
+/* A local block copy through the packed form. */
+static int pm_block_copy(pm_comm_t *c, const void *src, size_t sc, pm_type_t *st, void *dst,
+                         size_t rc_, pm_type_t *rt, const char *call)
+{
+    size_t len = PRAAS_MIN(sc * st->psize, rc_ * rt->psize);
+    void *tmp = malloc(len + 1);
+
+    if (!tmp)
+        return pm_err_comm(c->handle, MPI_ERR_NO_MEM, call, "no memory");
+    pm_pack(st, sc, src, tmp, len);
+    pm_unpack(rt, rc_, dst, tmp, len);
+    free(tmp);
+    return MPI_SUCCESS;
+}
+
+PRAAS_API int MPI_Gatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                          void *recvbuf, const int recvcounts[], const int displs[],
+                          MPI_Datatype recvtype, int root, MPI_Comm comm)
+{
+    const char *call = "MPI_Gatherv";
+    pm_type_t *st = NULL, *rt = NULL;
+    pm_xfer_t *x, one;
+    int rc, n = 0;
+
+    PM_GET_VCOMM(c, comm, call);
+    if (root < 0 || root >= c->size)
+        return pm_err_comm(comm, MPI_ERR_ROOT, call, "root %d is not in the %d ranks", root,
+                           c->size);
+    if (sendbuf != MPI_IN_PLACE && ((rc = pm_vtype(c, call, "send", sendtype, &st))))
+        return rc;
+    if (sendbuf != MPI_IN_PLACE && sendcount < 0)
+        return pm_err_comm(comm, MPI_ERR_COUNT, call, "send count %d", sendcount);
+    if (sendbuf == MPI_IN_PLACE && c->rank != root)
+        return pm_err_comm(comm, MPI_ERR_ARG, call, "MPI_IN_PLACE is for the root only");
+    if (c->rank != root) {
+        one = (pm_xfer_t){root, (void *)sendbuf, (size_t)sendcount, st};
+        return pm_exchange(c, &one, 1, NULL, 0, call);
+    }
+    if ((rc = pm_vtype(c, call, "receive", recvtype, &rt)) ||
+        (rc = pm_vcounts(c, call, recvcounts, displs)))
+        return rc;
+    if (st && (rc = pm_block_copy(c, sendbuf, (size_t)sendcount, st,
+                                  pm_at(recvbuf, displs[c->rank], rt),
+                                  (size_t)recvcounts[c->rank], rt, call)))
+        return rc;
+    x = malloc(sizeof(*x) * (size_t)c->size);
+    if (!x)
+        return pm_err_comm(comm, MPI_ERR_NO_MEM, call, "no memory");
+    for (int i = 0; i < c->size; i++)
+        if (i != c->rank)
+            x[n++] = (pm_xfer_t){i, pm_at(recvbuf, displs[i], rt), (size_t)recvcounts[i], rt};
+    rc = pm_exchange(c, NULL, 0, x, n, call);
+    free(x);
+    return rc;
+}
+
+PRAAS_API int MPI_Scatterv(const void *sendbuf, const int sendcounts[], const int displs[],
+                           MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                           MPI_Datatype recvtype, int root, MPI_Comm comm)
+{
+    const char *call = "MPI_Scatterv";
+    pm_type_t *st = NULL, *rt = NULL;
+    pm_xfer_t *x, one;
+    int rc, n = 0;
+
+    PM_GET_VCOMM(c, comm, call);
+    if (root < 0 || root >= c->size)
+        return pm_err_comm(comm, MPI_ERR_ROOT, call, "root %d is not in the %d ranks", root,
+                           c->size);
+    if (recvbuf != MPI_IN_PLACE && ((rc = pm_vtype(c, call, "receive", recvtype, &rt))))
+        return rc;
+    if (recvbuf != MPI_IN_PLACE && recvcount < 0)
+        return pm_err_comm(comm, MPI_ERR_COUNT, call, "receive count %d", recvcount);
+    if (recvbuf == MPI_IN_PLACE && c->rank != root)
+        return pm_err_comm(comm, MPI_ERR_ARG, call, "MPI_IN_PLACE is for the root only");
+    if (c->rank != root) {
+        one = (pm_xfer_t){root, recvbuf, (size_t)recvcount, rt};
+        return pm_exchange(c, NULL, 0, &one, 1, call);
+    }
+    if ((rc = pm_vtype(c, call, "send", sendtype, &st)) ||
+        (rc = pm_vcounts(c, call, sendcounts, displs)))
+        return rc;
+    if (rt && (rc = pm_block_copy(c, pm_at(sendbuf, displs[c->rank], st),
+                                  (size_t)sendcounts[c->rank], st, recvbuf, (size_t)recvcount,
+                                  rt, call)))
+        return rc;
+    x = malloc(sizeof(*x) * (size_t)c->size);
+    if (!x)
+        return pm_err_comm(comm, MPI_ERR_NO_MEM, call, "no memory");
+    for (int i = 0; i < c->size; i++)
+        if (i != c->rank)
+            x[n++] = (pm_xfer_t){i, pm_at(sendbuf, displs[i], st), (size_t)sendcounts[i], st};
+    rc = pm_exchange(c, x, n, NULL, 0, call);
+    free(x);
+    return rc;
+}
+
+PRAAS_API int MPI_Allgatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                             void *recvbuf, const int recvcounts[], const int displs[],
+                             MPI_Datatype recvtype, MPI_Comm comm)
+{
+    const char *call = "MPI_Allgatherv";
+    pm_type_t *st = NULL, *rt = NULL;
+    pm_xfer_t *x;
+    const void *mine;
+    size_t mc;
+    int rc, n = 0, me;
+
+    PM_GET_VCOMM(c, comm, call);
+    me = c->rank;
+    if ((rc = pm_vtype(c, call, "receive", recvtype, &rt)) ||
+        (rc = pm_vcounts(c, call, recvcounts, displs)))
+        return rc;
+    if (sendbuf != MPI_IN_PLACE) {
+        if ((rc = pm_vtype(c, call, "send", sendtype, &st)))
+            return rc;
+        if (sendcount < 0)
+            return pm_err_comm(comm, MPI_ERR_COUNT, call, "send count %d", sendcount);
+        if ((rc = pm_block_copy(c, sendbuf, (size_t)sendcount, st,
+                                pm_at(recvbuf, displs[me], rt), (size_t)recvcounts[me], rt,
+                                call)))
+            return rc;
+    }
+    /* Every rank sends its block from the receive buffer (in place or not). */
+    mine = pm_at(recvbuf, displs[me], rt);
+    mc = (size_t)recvcounts[me];
+    x = malloc(sizeof(*x) * 2 * (size_t)c->size);
+    if (!x)
+        return pm_err_comm(comm, MPI_ERR_NO_MEM, call, "no memory");
+    for (int i = 0; i < c->size; i++)
+        if (i != me) {
+            x[n] = (pm_xfer_t){i, (void *)mine, mc, rt};
+            x[c->size + n] = (pm_xfer_t){i, pm_at(recvbuf, displs[i], rt),
+                                         (size_t)recvcounts[i], rt};
+            n++;
+        }
+    rc = pm_exchange(c, x, n, x + c->size, n, call);
+    free(x);
+    return rc;
+}
+
+PRAAS_API int MPI_Alltoallv(const void *sendbuf, const int sendcounts[], const int sdispls[],
+                            MPI_Datatype sendtype, void *recvbuf, const int recvcounts[],
+                            const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm)
+{
+    const char *call = "MPI_Alltoallv";
+    pm_type_t *st = NULL, *rt = NULL;
+    pm_xfer_t *x;
+    void *copy = NULL;
+    int rc, n = 0, me;
+
+    PM_GET_VCOMM(c, comm, call);
+    me = c->rank;
+    if ((rc = pm_vtype(c, call, "receive", recvtype, &rt)) ||
+        (rc = pm_vcounts(c, call, recvcounts, rdispls)))
+        return rc;
+    if (sendbuf == MPI_IN_PLACE) {
+        /* The input is the receive buffer: send from a copy of it. */
+        MPI_Aint span = 0;
+        for (int i = 0; i < c->size; i++)
+            if (recvcounts[i])
+                span = PRAAS_MAX(span, (MPI_Aint)(rdispls[i] + recvcounts[i] - 1) * rt->extent +
+                                           rt->true_lb + rt->true_extent);
+        copy = malloc((size_t)span + 1);
+        if (!copy)
+            return pm_err_comm(comm, MPI_ERR_NO_MEM, call, "no memory");
+        if (span)
+            memcpy(copy, recvbuf, (size_t)span);
+        sendbuf = copy;
+        sendcounts = recvcounts;
+        sdispls = rdispls;
+        st = rt;
+    } else if ((rc = pm_vtype(c, call, "send", sendtype, &st)) ||
+               (rc = pm_vcounts(c, call, sendcounts, sdispls)))
+        return rc;
+    rc = pm_block_copy(c, pm_at(sendbuf, sdispls[me], st), (size_t)sendcounts[me], st,
+                       pm_at(recvbuf, rdispls[me], rt), (size_t)recvcounts[me], rt, call);
+    x = rc ? NULL : malloc(sizeof(*x) * 2 * (size_t)c->size);
+    if (!rc && !x)
+        rc = pm_err_comm(comm, MPI_ERR_NO_MEM, call, "no memory");
+    if (!rc) {
+        for (int i = 0; i < c->size; i++)
+            if (i != me) {
+                x[n] = (pm_xfer_t){i, pm_at(sendbuf, sdispls[i], st), (size_t)sendcounts[i],
+                                   st};
+                x[c->size + n] = (pm_xfer_t){i, pm_at(recvbuf, rdispls[i], rt),
+                                             (size_t)recvcounts[i], rt};
+                n++;
+            }
+        rc = pm_exchange(c, x, n, x + c->size, n, call);
+    }
+    free(x);
+    free(copy);
+    return rc;
+}
+
+/* ---- reductions on the point-to-point engine ---- */
+
+/* Check op against t; 0 or an error raised on c. */
+static int pm_red_check(pm_comm_t *c, MPI_Op op, pm_type_t *t, pm_op_t **o_p, const char *call)
+{
+    const char *why;
+    pm_op_t *o = pm_op(op);
+    int rc;
+
+    if (!o)
+        return pm_err_comm(c->handle, MPI_ERR_OP, call, "%#x is not an operation",
+                           (unsigned)op);
+    if (!t->homog && !o->fn)
+        return pm_err_comm(c->handle, MPI_ERR_TYPE, call,
+                           "%s mixes predefined types: reductions need one", pm_type_label(t));
+    if ((rc = pm_op_check(o, t, 0, &why)))
+        return pm_err_comm(c->handle, rc, call, "%s (%s)", why, pm_type_label(t));
+    if (!o->fn && (o->pop == PRAAS_OP_REPLACE || o->pop == PRAAS_OP_NO_OP))
+        return pm_err_comm(c->handle, MPI_ERR_OP, call,
+                           "MPI_REPLACE and MPI_NO_OP are for one-sided calls only");
+    *o_p = o;
+    return 0;
+}
+
+/* inout = in OP inout, on count elements of t laid out as t says. */
+static int pm_apply(pm_op_t *o, pm_type_t *t, MPI_Datatype dt, const void *in, void *inout,
+                    size_t count)
+{
+    size_t len = count * t->psize;
+    void *a, *b;
+
+    if (o->fn) { /* the user's function knows its datatype's layout */
+        int n = (int)count;
+        o->fn((void *)in, inout, &n, &dt);
+        return 0;
+    }
+    if (t->dense) {
+        coll_op_apply(o->pop, t->base, in, inout, count * t->mult);
+        return 0;
+    }
+    a = malloc(len + 1);
+    b = malloc(len + 1);
+    if (!a || !b) {
+        free(a);
+        free(b);
+        return MPI_ERR_NO_MEM;
+    }
+    pm_pack(t, count, in, a, len);
+    pm_pack(t, count, inout, b, len);
+    coll_op_apply(o->pop, t->base, a, b, count * t->mult);
+    pm_unpack(t, count, inout, b, len);
+    free(a);
+    free(b);
+    return 0;
+}
+
+/* Bytes from buf to the end of count elements of t at buf (true_lb >= 0,
+ * as for every type whose data does not lie below its buffer). */
+static size_t pm_layout_bytes(const pm_type_t *t, size_t count)
+{
+    return count ? (size_t)((MPI_Aint)(count - 1) * t->extent + t->true_lb + t->true_extent)
+                 : 0;
+}
+
+static int pm_scan(int exclusive, const void *sendbuf, void *recvbuf, int count,
+                   MPI_Datatype dt, MPI_Op op, MPI_Comm comm, const char *call)
+{
+    pm_type_t *t;
+    pm_op_t *o;
+    void *part = NULL, *acc = NULL;
+    size_t bytes;
+    int rc, me, n;
+
+    PM_GET_VCOMM(c, comm, call);
+    if ((rc = pm_vtype(c, call, "", dt, &t)) || (rc = pm_red_check(c, op, t, &o, call)))
+        return rc;
+    if (count < 0)
+        return pm_err_comm(comm, MPI_ERR_COUNT, call, "count %d is negative", count);
+    me = c->rank;
+    n = c->size;
+    if (sendbuf == MPI_IN_PLACE)
+        sendbuf = recvbuf;
+    bytes = pm_layout_bytes(t, (size_t)count) + 1;
+    part = malloc(bytes); /* what the lower ranks add up to */
+    acc = malloc(bytes);  /* what this rank passes on */
+    if (!part || !acc) {
+        free(part);
+        free(acc);
+        return pm_err_comm(comm, MPI_ERR_NO_MEM, call, "no memory");
+    }
+    if (bytes > 1)
+        memcpy(acc, sendbuf, bytes - 1);
+    if (me > 0) {
+        rc = pm_coll_sendrecv(c, NULL, 0, t, MPI_PROC_NULL, part, (size_t)count, t, me - 1,
+                              call);
+        if (!rc && (rc = pm_apply(o, t, dt, part, acc, (size_t)count)))
+            rc = pm_err_comm(comm, rc, call, "no memory");
+    }
+    if (!rc && me < n - 1)
+        rc = pm_coll_sendrecv(c, acc, (size_t)count, t, me + 1, NULL, 0, t, MPI_PROC_NULL,
+                              call);
+    if (!rc) {
+        if (!exclusive)
+            rc = pm_block_copy(c, acc, (size_t)count, t, recvbuf, (size_t)count, t, call);
+        else if (me > 0) /* rank 0's result is undefined in MPI: left as it is */
+            rc = pm_block_copy(c, part, (size_t)count, t, recvbuf, (size_t)count, t, call);
+    }
+    free(part);
+    free(acc);
+    return rc;
+}
+
+PRAAS_API int MPI_Scan(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,
+                       MPI_Op op, MPI_Comm comm)
+{
+    return pm_scan(0, sendbuf, recvbuf, count, datatype, op, comm, "MPI_Scan");
+}
+
+PRAAS_API int MPI_Exscan(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,
+                         MPI_Op op, MPI_Comm comm)
+{
+    return pm_scan(1, sendbuf, recvbuf, count, datatype, op, comm, "MPI_Exscan");
+}
+
+PRAAS_API int MPI_Reduce_scatter(const void *sendbuf, void *recvbuf, const int recvcounts[],
+                                 MPI_Datatype datatype, MPI_Op op, MPI_Comm comm)
+{
+    const char *call = "MPI_Reduce_scatter";
+    size_t total = 0, off = 0, bytes;
+    pm_type_t *t;
+    pm_op_t *o;
+    void *all;
+    int rc;
+
+    PM_GET_VCOMM(c, comm, call);
+    if ((rc = pm_vtype(c, call, "", datatype, &t)) || (rc = pm_red_check(c, op, t, &o, call)))
+        return rc;
+    if (!recvcounts)
+        return pm_err_comm(comm, MPI_ERR_ARG, call, "NULL counts");
+    for (int i = 0; i < c->size; i++) {
+        if (recvcounts[i] < 0)
+            return pm_err_comm(comm, MPI_ERR_COUNT, call, "count %d for rank %d",
+                               recvcounts[i], i);
+        if (i < c->rank)
+            off += (size_t)recvcounts[i];
+        total += (size_t)recvcounts[i];
+    }
+    if (total > 0x7fffffff)
+        return pm_err_comm(comm, MPI_ERR_COUNT, call, "%zu elements in all", total);
+    if (sendbuf == MPI_IN_PLACE)
+        sendbuf = recvbuf;
+    bytes = pm_layout_bytes(t, total);
+    all = malloc(bytes + 1);
+    if (!all)
+        return pm_err_comm(comm, MPI_ERR_NO_MEM, call, "no memory for %zu bytes", bytes);
+    rc = MPI_Allreduce(sendbuf, all, (int)total, datatype, op, comm);
+    if (!rc)
+        rc = pm_block_copy(c, (char *)all + (MPI_Aint)off * t->extent,
+                           (size_t)recvcounts[c->rank], t, recvbuf,
+                           (size_t)recvcounts[c->rank], t, call);
+    free(all);
+    return rc;
+}
+
+PRAAS_API int MPI_Reduce_local(const void *inbuf, void *inoutbuf, int count,
+                               MPI_Datatype datatype, MPI_Op op)
+{
+    const char *call = "MPI_Reduce_local";
+    pm_type_t *t;
+    pm_op_t *o;
+    int rc;
+
+    PM_GET_VCOMM(c, MPI_COMM_SELF, call);
+    if ((rc = pm_vtype(c, call, "", datatype, &t)) || (rc = pm_red_check(c, op, t, &o, call)))
+        return rc;
+    if (count < 0)
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_COUNT, call, "count %d", count);
+    pm_op_set_current(datatype);
+    rc = pm_apply(o, t, datatype, inbuf, inoutbuf, (size_t)count);
+    return rc ? pm_err_comm(MPI_COMM_WORLD, rc, call, "no memory") : MPI_SUCCESS;
+}
