@@ -26,6 +26,7 @@
 #include "control/store.h"
 #include "core/common.h"
 #include "core/error.h"
+#include "core/redis_url.h"
 
 #define REDIS_POOL 8
 #define REDIS_CONNECT_TIMEOUT_MS 2000
@@ -52,91 +53,17 @@ struct redis_cmd {
     const size_t *len;
 };
 
-static int redis_bad_url(const char *url, const char *why)
-{
-    return core_err(PRAAS_ERR_INVALID,
-                    "store URL '%s' is malformed: %s (expected redis://HOST:PORT[/DB])", url,
-                    why);
-}
-
-/* Parse a decimal number of 1 to max_digits digits, nothing else (no sign,
- * no spaces), ending at end. Returns it, or -1. */
-static long redis_parse_num(const char *s, const char *end, int max_digits)
-{
-    long v = 0;
-
-    if (s == end || end - s > max_digits)
-        return -1;
-    for (; s < end; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        v = v * 10 + (*s - '0');
-    }
-    return v;
-}
-
-/* Split "redis://HOST:PORT[/DB]" strictly into st's host, port and db.
- * HOST is a name or IPv4 address ([A-Za-z0-9.-_]) or a bracketed IPv6
- * address. */
+/* Fill st's host, port and db from "redis://HOST:PORT[/DB]". */
 static int redis_parse_url(const char *url, struct redis_store *st)
 {
-    const char *p = url + strlen("redis://"), *host, *host_end, *port, *port_end;
-    char why[384];
-    long v;
+    core_redis_addr_t a;
+    int rc = core_redis_url_parse(url, "store URL", &a);
 
-    if (strncmp(url, "redis://", 8) != 0)
-        return redis_bad_url(url, "it does not start with redis://");
-    if (*p == '[') {
-        host = ++p;
-        while (*p && *p != ']') {
-            if (!(strchr("0123456789abcdefABCDEF:.", *p)))
-                break;
-            p++;
-        }
-        if (*p != ']')
-            return redis_bad_url(url, "the IPv6 address has no closing ']' or a bad character");
-        host_end = p++;
-    } else {
-        host = p;
-        while (*p && (strchr("-._", *p) || (*p >= '0' && *p <= '9') ||
-                      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-            p++;
-        host_end = p;
-    }
-    if (host_end == host)
-        return redis_bad_url(url, "the host is empty");
-    if ((size_t)(host_end - host) >= sizeof(st->host))
-        return redis_bad_url(url, "the host is too long");
-    if (*p != ':') {
-        if (*p == '\0')
-            return redis_bad_url(url, "the port is missing");
-        snprintf(why, sizeof(why), "character '%c' at offset %zu is not allowed in a host", *p,
-                 (size_t)(p - url));
-        return redis_bad_url(url, why);
-    }
-    port = ++p;
-    while (*p && *p != '/')
-        p++;
-    port_end = p;
-    v = redis_parse_num(port, port_end, 5);
-    if (v < 1 || v > 65535) {
-        snprintf(why, sizeof(why), "port '%.*s' is not a number in 1..65535",
-                 (int)(port_end - port), port);
-        return redis_bad_url(url, why);
-    }
-    st->port = (int)v;
-    st->db = 0;
-    if (*p == '/') {
-        const char *db = ++p;
-        v = redis_parse_num(db, db + strlen(db), 9);
-        if (v < 0) {
-            snprintf(why, sizeof(why), "database '%s' is not a number", db);
-            return redis_bad_url(url, why);
-        }
-        st->db = (int)v;
-    }
-    memcpy(st->host, host, (size_t)(host_end - host));
-    st->host[host_end - host] = '\0';
+    if (rc)
+        return rc;
+    memcpy(st->host, a.host, sizeof(st->host));
+    st->port = a.port;
+    st->db = a.db;
     return 0;
 }
 

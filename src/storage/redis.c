@@ -43,6 +43,7 @@
 
 #include "core/common.h"
 #include "core/error.h"
+#include "core/redis_url.h"
 #include "storage/storage.h"
 
 #define RD_NS "praas:storage:"
@@ -706,66 +707,17 @@ static const st_ops_t redis_ops = {
     .close = rd_close,
 };
 
-static int rd_bad_url(const char *url, const char *why)
+/* Fill r's host, port and db from "redis://HOST:PORT[/DB]". */
+static int rd_parse_url(const char *url, st_redis_t *r)
 {
-    return core_err(PRAAS_ERR_INVALID,
-                    "storage URL '%s' is malformed: %s (expected redis://HOST:PORT[/DB])", url,
-                    why);
-}
+    core_redis_addr_t a;
+    int rc = core_redis_url_parse(url, "storage URL", &a);
 
-/* A decimal number of 1 to max_digits digits and nothing else, or -1. */
-static long rd_parse_num(const char *s, const char *end, int max_digits)
-{
-    long v = 0;
-
-    if (s == end || end - s > max_digits)
-        return -1;
-    for (; s < end; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        v = v * 10 + (*s - '0');
-    }
-    return v;
-}
-
-/* HOST:PORT[/DB]; HOST a name, an IPv4 address or a bracketed IPv6 one. */
-static int rd_parse_url(const char *url, const char *p, st_redis_t *r)
-{
-    const char *host, *host_end, *port;
-    long v;
-
-    if (*p == '[') {
-        host = ++p;
-        p += strspn(p, "0123456789abcdefABCDEF:.");
-        if (*p != ']')
-            return rd_bad_url(url, "the IPv6 address has no closing ']' or a bad character");
-        host_end = p++;
-    } else {
-        host = p;
-        p += strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._");
-        host_end = p;
-    }
-    if (host_end == host)
-        return rd_bad_url(url, "the host is empty");
-    if ((size_t)(host_end - host) >= sizeof(r->host))
-        return rd_bad_url(url, "the host is too long");
-    if (*p != ':')
-        return rd_bad_url(url, *p ? "a character after the host is not allowed"
-                                  : "the port is missing");
-    port = ++p;
-    p += strcspn(p, "/");
-    v = rd_parse_num(port, p, 5);
-    if (v < 1 || v > 65535)
-        return rd_bad_url(url, "the port is not a number in 1..65535");
-    r->port = (int)v;
-    if (*p == '/') {
-        v = rd_parse_num(p + 1, p + 1 + strlen(p + 1), 9);
-        if (v < 0)
-            return rd_bad_url(url, "the database is not a number");
-        r->db = (int)v;
-    }
-    memcpy(r->host, host, (size_t)(host_end - host));
-    r->host[host_end - host] = '\0';
+    if (rc)
+        return rc;
+    memcpy(r->host, a.host, sizeof(r->host));
+    r->port = a.port;
+    r->db = a.db;
     return 0;
 }
 
@@ -782,7 +734,7 @@ int st_redis_open(const char *url, const char *rest, int timeout_ms, st_t **st_p
     rc = st_init(&r->base, &redis_ops, url, timeout_ms);
     if (rc)
         goto err_free;
-    rc = rd_parse_url(url, rest, r);
+    rc = rd_parse_url(url, r);
     if (rc)
         goto err_fini;
     r->chunk = RD_CHUNK_DEFAULT;
