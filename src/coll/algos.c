@@ -5,8 +5,10 @@
  * - barrier: dissemination, ceil(log2 n) rounds of one notification.
  * - allreduce, small (n * bytes <= PRAAS_COLL_SMALL) or a non-commutative
  *   op: every rank sends its vector to every other and folds all n in rank
- *   order, one round; large: ring reduce-scatter then ring allgather,
- *   2 (n-1)/n of the vector on the wire per rank. Either way every block is
+ *   order, one round; large, on one node (shared memory): each rank folds
+ *   its block of the vector straight from the peers' staging areas
+ *   (shm_allreduce); large elsewhere: ring reduce-scatter then ring
+ *   allgather, 2 (n-1)/n of the vector on the wire per rank. Either way every block is
  *   reduced in one fixed order at one place, so all ranks get the same bits.
  * - bcast: binomial tree; reduce: like allreduce, but blocks (or vectors)
  *   go to the root only; reduce_scatter_block: the ring's first half;
@@ -158,6 +160,55 @@ static unsigned char *fold_in_order(coll_team_t *t, unsigned char *all, size_t c
     return all + (size_t)(t->size - 1) * bytes;
 }
 
+/* Allreduce on one node, reading the peers' memory directly: for each
+ * segment of the vector (as large as the staging area), every rank copies
+ * its part of the input into its stage; after a barrier rank r folds block
+ * r of every stage, in rank order, into its receive buffer and puts the
+ * result back into block r of its own stage (only r reads that block);
+ * after a second barrier every rank copies the other blocks out of their
+ * owners' stages; a third barrier frees the stages for the next segment.
+ * About 2 copies and one reducing pass per byte, and 3 barriers, where the
+ * ring makes 2 (n - 1) dependent steps. Needs a commutative op (each block
+ * is folded as acc = acc OP x_q). */
+static int shm_allreduce(coll_team_t *t, const unsigned char *in, unsigned char *out,
+                         size_t count, praas_type_t type, praas_op_t op)
+{
+    size_t ts = praas_type_size(type);
+    size_t seg = t->stage_bytes / ts; /* elements per segment */
+    int n = t->size, r = t->rank, rc;
+
+    for (size_t first = 0; first < count; first += seg) {
+        size_t c = PRAAS_MIN(seg, count - first);
+        size_t mine = blk_first(c, n, r), nmine = blk_count(c, n, r);
+        const unsigned char *src = in + first * ts;
+        unsigned char *dst = out + first * ts;
+
+        memcpy(t->stage, src, c * ts);
+        rc = coll_barrier(t);
+        if (rc)
+            return rc;
+        if (nmine) {
+            unsigned char *acc = dst + mine * ts;
+            memcpy(acc, t->peers[0] + t->stage_off + mine * ts, nmine * ts);
+            for (int q = 1; q < n; q++)
+                coll_op_apply(op, type, t->peers[q] + t->stage_off + mine * ts, acc, nmine);
+            memcpy(t->stage + mine * ts, acc, nmine * ts);
+        }
+        rc = coll_barrier(t);
+        if (rc)
+            return rc;
+        for (int q = 0; q < n; q++)
+            if (q != r && blk_count(c, n, q))
+                memcpy(dst + blk_first(c, n, q) * ts,
+                       t->peers[q] + t->stage_off + blk_first(c, n, q) * ts,
+                       blk_count(c, n, q) * ts);
+        rc = coll_barrier(t);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 PRAAS_API int praas_barrier(void)
 {
     coll_team_t *t;
@@ -183,7 +234,10 @@ PRAAS_API int praas_allreduce(const void *send, void *recv, size_t count, praas_
     if (send == PRAAS_IN_PLACE)
         send = recv;
     if (t->size > 1 && !coll_use_gather(count, bytes, t->size, op)) {
-        /* The ring reads the input where it is: no copy into recv first. */
+        /* On one node, read the peers directly, unless the ring is asked
+         * for; elsewhere the ring, which reads the input where it is. */
+        if (t->peers && strcmp(core_cfg()->coll_allreduce, "ring") != 0)
+            return shm_allreduce(t, send, recv, count, type, op);
         rc = ring_reduce_scatter(t, send, recv, count, type, op, 0);
         return rc ? rc : ring_allgather(t, recv, count, ts, 0);
     }

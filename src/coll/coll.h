@@ -44,6 +44,9 @@ typedef struct coll_team {
     size_t chunk;          /* data bytes per chunk */
     size_t slot_bytes;     /* header + chunk */
     size_t flags_bytes;
+    unsigned char *stage;  /* this rank's staging area (after the slots) */
+    size_t stage_bytes;    /* its size: a multiple of 64 */
+    size_t stage_off;      /* its offset in every rank's memory */
     uint64_t *sent;        /* chunks written to each peer */
     uint64_t *consumed;    /* chunks consumed from each peer */
     uint64_t barriers;     /* barriers done */

@@ -127,7 +127,11 @@ int coll_team_get(coll_team_t **team_p)
     t->slot_bytes = sizeof(coll_chunk_hdr_t) + t->chunk;
     t->flags_bytes = ((2 * (size_t)t->size + COLL_BAR_ROUNDS) * sizeof(uint64_t) + 63) &
                      ~(size_t)63;
-    bytes = t->flags_bytes + (size_t)t->size * COLL_DEPTH * t->slot_bytes;
+    /* A staging area as large as one channel's ring, for the shared-memory
+     * allreduce that reads peers' memory directly (algos.c). */
+    t->stage_off = t->flags_bytes + (size_t)t->size * COLL_DEPTH * t->slot_bytes;
+    t->stage_bytes = COLL_DEPTH * t->chunk;
+    bytes = t->stage_off + t->stage_bytes;
     t->sent = calloc((size_t)t->size, sizeof(*t->sent));
     t->consumed = calloc((size_t)t->size, sizeof(*t->consumed));
     if (!t->sent || !t->consumed) {
@@ -138,6 +142,7 @@ int coll_team_get(coll_team_t **team_p)
     if (rc)
         goto err;
     memset(t->base, 0, t->flags_bytes);
+    t->stage = t->base + t->stage_off;
     /* Shared memory: address every peer directly. */
     if (praas_win_shared_query(t->win, t->rank, NULL, NULL, NULL) == 0) {
         t->peers = calloc((size_t)t->size, sizeof(*t->peers));

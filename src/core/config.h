@@ -29,7 +29,8 @@
       "1: windows allocated by praas on one node use shared memory directly; 0: always "  \
       "the transport")                                                                      \
     X(coll_allreduce, PRAAS_COLL_ALLREDUCE, STR, "auto", 0, 0,                            \
-      "allreduce algorithm: auto, gather (one round, all vectors to all) or ring")        \
+      "allreduce algorithm: auto, gather (one round, all vectors to all) or ring (auto "  \
+      "reads peers' memory directly on one node)")                                         \
     X(coll_small, PRAAS_COLL_SMALL, INT, 65536, 0, 1073741824,                            \
       "bytes (vector x workers) up to which allreduce and allgather use one round")       \
     X(coll_chunk, PRAAS_COLL_CHUNK, INT, 262144, 4096, 67108864,                          \
