@@ -224,7 +224,7 @@ check_PROGRAMS += testsuite/unit/test_ops
 TESTS += testsuite/unit/test_ops
 testsuite_unit_test_ops_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_unit_test_ops_LDADD = $(TEST_LIBS)
-EXTRA_DIST += testsuite/lib/tap.sh
+EXTRA_DIST += testsuite/lib/tap.sh testsuite/lib/service.sh
 # Storage (src/storage/): AWS SigV4 against the documented example and
 # botocore (testsuite/sigv4_ref.py), and every backend through the ops table
 # (file always; Redis with PRAAS_TEST_REDIS, see with-redis.sh; S3 with

@@ -24,25 +24,8 @@ if [ -z "$server" ] || [ ! -x "$server" ]; then
     exit 99
 fi
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/praas-redis.XXXXXX") || exit 99
-pid=
-cleanup() {
-    if [ -n "$pid" ]; then
-        kill "$pid" 2>/dev/null
-        # Wait (bounded) so that the port and the directory are free.
-        i=0
-        while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-            sleep 0.1
-            i=$((i + 1))
-        done
-        kill -9 "$pid" 2>/dev/null
-    fi
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+. "$(dirname "$0")/lib/service.sh"
+service_setup praas-redis
 
 # Answer PING on port $1? Uses redis-cli when present, else bash's /dev/tcp.
 ping_redis() {

@@ -45,26 +45,9 @@ if ! command -v curl >/dev/null 2>&1; then
     exit 99
 fi
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/praas-s3.XXXXXX") || exit 99
+. "$(dirname "$0")/lib/service.sh"
+service_setup praas-s3
 mkdir -p "$dir/data" || exit 99
-pid=
-cleanup() {
-    if [ -n "$pid" ]; then
-        kill "$pid" 2>/dev/null
-        # Wait (bounded) so that the port and the directory are free.
-        i=0
-        while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-            sleep 0.1
-            i=$((i + 1))
-        done
-        kill -9 "$pid" 2>/dev/null
-    fi
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
 
 # A bucket name of our own: a server that answers with it is ours, not one
 # that already held the port while ours failed to bind.
