@@ -37,37 +37,21 @@ ping_redis() {
     fi
 }
 
-# A random port in a private range; a port already taken makes
-# redis-server exit at once, and another port is tried.
-started=
-for attempt in 1 2 3 4 5 6 7 8 9 10; do
-    port=$(( 20000 + ( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000 ) ))
-    "$server" --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
+launch_redis() {
+    "$server" --port "$1" --bind 127.0.0.1 --save "" --appendonly no \
         --dir "$dir" --daemonize no --logfile "$dir/redis.log" &
     pid=$!
-    i=0
-    while [ $i -lt 100 ]; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            break
-        fi
-        if ping_redis "$port"; then
-            # Make sure the Redis answering is ours, not one that already
-            # held the port while ours failed to bind.
-            if ! command -v redis-cli >/dev/null 2>&1 ||
-               redis-cli -h 127.0.0.1 -p "$port" info server 2>/dev/null |
-                   tr -d '\r' | grep -qx "process_id:$pid"; then
-                started=yes
-            fi
-            break
-        fi
-        sleep 0.05
-        i=$((i + 1))
-    done
-    [ -n "$started" ] && break
-    kill "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    pid=
-done
+}
+# Ready when it answers PING and is ours, not a Redis that already held the
+# port while ours failed to bind.
+redis_ready() {
+    ping_redis "$1" || return 1
+    ! command -v redis-cli >/dev/null 2>&1 ||
+        redis-cli -h 127.0.0.1 -p "$1" info server 2>/dev/null |
+            tr -d '\r' | grep -qx "process_id:$pid"
+}
+started=
+service_start launch_redis redis_ready 100 0.05 && started=yes
 if [ -z "$started" ]; then
     echo "with-redis.sh: redis-server did not start; its log:" >&2
     cat "$dir/redis.log" >&2 2>/dev/null

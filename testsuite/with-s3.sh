@@ -59,32 +59,15 @@ bucket_status() {
         "http://127.0.0.1:$1/$bucket" 2>/dev/null
 }
 
-# A random port in a private range; a port already taken makes s3rver exit
-# at once, and another port is tried.
-started=
-for attempt in 1 2 3 4 5 6 7 8 9 10; do
-    port=$(( 20000 + ( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000 ) ))
-    "$server" --directory "$dir/data" --address 127.0.0.1 --port "$port" \
+launch_s3() {
+    "$server" --directory "$dir/data" --address 127.0.0.1 --port "$1" \
         --configure-bucket "$bucket" >"$dir/s3rver.log" 2>&1 &
     pid=$!
-    # node starts in about a second; allow 30 on a loaded machine.
-    i=0
-    while [ $i -lt 300 ]; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            break
-        fi
-        if [ "$(bucket_status "$port")" = 200 ]; then
-            started=yes
-            break
-        fi
-        sleep 0.1
-        i=$((i + 1))
-    done
-    [ -n "$started" ] && break
-    kill "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    pid=
-done
+}
+s3_ready() { [ "$(bucket_status "$1")" = 200 ]; }
+# node starts in about a second; allow 30 on a loaded machine.
+started=
+service_start launch_s3 s3_ready 300 0.1 && started=yes
 if [ -z "$started" ]; then
     echo "with-s3.sh: s3rver ($server) did not start; its log:" >&2
     cat "$dir/s3rver.log" >&2 2>/dev/null
