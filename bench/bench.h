@@ -80,9 +80,13 @@ long bench_iters_for(const bench_opts_t *opts, double per_iter_ns);
 
 /* Messages in flight per bandwidth sample at this size: the --window
  * option, fewer for large messages so that one sample moves at most
- * BENCH_WINDOW_BYTES (and a slow transport still finishes), never fewer
- * than 2. */
-#define BENCH_WINDOW_BYTES ((size_t)32 << 20)
+ * BENCH_WINDOW_BYTES, never fewer than 2. Every bandwidth figure (rma_bench,
+ * tp_bench, floor_bench, mpi_rma_bench) uses this one cap, so that praas,
+ * the raw transports and memcpy are compared on samples of the same size.
+ * 4 MiB keeps a sample short (a slow transport still finishes, a sample is
+ * seldom preempted on a busy machine) and close to the last-level cache,
+ * as a 1 MiB latency sample is. */
+#define BENCH_WINDOW_BYTES ((size_t)4 << 20)
 int bench_window(const bench_opts_t *opts, size_t size);
 
 /* Sort samples_us[0..n) in place and summarize them (nearest-rank

@@ -24,8 +24,10 @@
  * to consecutive places, bytes over the median sample time.
  *
  * The target only waits: during the passive modes (flush, lock) in a fence
- * of a second, small window (the barrier-like sync: it makes progress
- * there, as a target in MPI_Barrier does); in the active modes (fence,
+ * of a second, small window of the same flavor (the barrier-like sync: with
+ * created windows it polls the transport there, as a target in MPI_Barrier
+ * does; allocated ones leave the transport to the progress thread, as
+ * their data path needs none); in the active modes (fence,
  * pscw) in the epoch calls themselves. The origin picks each
  * measurement's iteration count from its warm-up (bench_iters_for()) and
  * sends it to the target through the small window, so that both make the
@@ -73,6 +75,7 @@ typedef struct rb {
     int rank;
     praas_win_t win, ctl;
     void *mem;       /* created windows: the user memory */
+    void *ctl_mem;   /* created windows: the small window's user memory */
     unsigned char *base, *src, *dst, *res;
     double *srcd;    /* 1.0s: the double accumulates' source */
     int64_t *ctl_base;
@@ -398,8 +401,22 @@ static int rb_open(rb_t *b)
         return rb_fail(rc, flavor_create ? "praas_win_create" : "praas_win_allocate", "",
                        b->win_bytes);
     /* The small window carries the iteration counts and the target's
-     * barrier-like waits; same flavor as the data window. */
-    rc = praas_win_allocate(64, 1, &b->ctl_base, &b->ctl);
+     * barrier-like waits; same flavor as the data window. With created
+     * windows it is created too, so that its fence is the transport's
+     * barrier, in which the target polls the transport while it waits, as
+     * tp_bench's target does in core_barrier() and an MPI target in
+     * MPI_Barrier; an allocated one would be in shared memory, whose fence
+     * only watches counters and leaves the data path to the progress
+     * thread. */
+    if (flavor_create) {
+        b->ctl_mem = calloc(1, 64);
+        if (!b->ctl_mem)
+            return rb_fail(PRAAS_ERR_NOMEM, "small window memory", "", 64);
+        b->ctl_base = b->ctl_mem;
+        rc = praas_win_create(b->ctl_mem, 64, 1, &b->ctl);
+    } else {
+        rc = praas_win_allocate(64, 1, &b->ctl_base, &b->ctl);
+    }
     if (rc)
         return rb_fail(rc, "small window", "", 64);
     return 0;
@@ -511,6 +528,7 @@ out:
         status = 1;
     }
     free(b.mem);
+    free(b.ctl_mem);
     free(b.src);
     free(b.dst);
     free(b.res);

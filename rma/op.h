@@ -20,27 +20,38 @@ int rma_op_check(praas_op_t op, praas_type_t type);
 void rma_op_apply(praas_op_t op, praas_type_t type, const void *in, void *inout, size_t count);
 
 /* The same, element-wise atomic with respect to every other
- * rma_op_apply_atomic() on the same memory, also from other processes
- * mapping it (shared memory): each element is read, combined and written as
- * one atomic step (CPU atomics for elements of 1, 2, 4 and 8 bytes, which
- * must then be naturally aligned; a lock striped by address in `locks` for
- * larger ones: long double and the pair types). When old is non-NULL it
- * receives the elements' values before the operation (get-accumulate,
- * fetch-and-op). `locks` points to RMA_OP_NLOCKS ints (zero-initialized) in
- * memory shared by everyone who applies to this target memory, for example
- * the window's control block. */
-enum { RMA_OP_NLOCKS = 64 };
+ * rma_op_apply_atomic() and rma_op_cas_atomic() on the same memory, also
+ * from other processes mapping it (shared memory), whatever their op, type
+ * or count: each element is read, combined and written under a lock
+ * striped by address in `locks` (rma/op_atomic.c), taken for a chunk of at
+ * most RMA_OP_BULK_CHUNK bytes at a time, inside which the plain
+ * rma_op_apply() loop runs. Elements of 2, 4 and 8 bytes must be naturally
+ * aligned (rma_op_needs_alignment), so that a plain load elsewhere of such
+ * an element (a target polling its own memory) never sees half of an
+ * update. When old is non-NULL it receives the elements' values before the
+ * operation (get-accumulate, fetch-and-op); it may overlap in. `locks`
+ * points to RMA_OP_NLOCKS ints (zero-initialized; RMA_OP_STRIPES locks
+ * each in its own cache line) in memory shared by everyone who applies to
+ * this target memory, for example the window's control block. */
+enum {
+    RMA_OP_STRIPES = 8,          /* locks per 4096-byte block: one per 512 bytes */
+    RMA_OP_LOCK_STRIDE = 16,     /* ints from one lock to the next: a cache line */
+    RMA_OP_NLOCKS = RMA_OP_STRIPES * RMA_OP_LOCK_STRIDE, /* ints in the table */
+    RMA_OP_BULK_CHUNK = 64 * 1024,
+};
 void rma_op_apply_atomic(praas_op_t op, praas_type_t type, const void *in, void *target,
                          void *old, size_t count, int *locks);
 
-/* Atomic compare-and-swap of one element of type (any type of 1, 2, 4, 8
- * bytes by bit pattern, larger ones under the striped lock): if *target
- * equals *compare, *target = *in; *old receives the previous value. */
+/* Atomic compare-and-swap of one element of type, under the same striped
+ * lock (types of 1, 2, 4 and 8 bytes compare bit patterns, long double and
+ * the pairs values): if *target equals *compare, *target = *in; *old
+ * receives the previous value. */
 void rma_op_cas_atomic(praas_type_t type, const void *in, const void *compare, void *target,
                        void *old, int *locks);
 
 /* Whether an element of type must be aligned to its size for
- * rma_op_apply_atomic (1 for 2/4/8-byte types, 0 for the others). */
+ * rma_op_apply_atomic (1 for the 2/4/8-byte types of RMA_TYPES_CPU, 0 for
+ * the others). */
 int rma_op_needs_alignment(praas_type_t type);
 
 #endif /* PRAAS_RMA_OP_H */

@@ -160,51 +160,90 @@ static unsigned char *fold_in_order(coll_team_t *t, unsigned char *all, size_t c
     return all + (size_t)(t->size - 1) * bytes;
 }
 
-/* Allreduce on one node, reading the peers' memory directly: for each
- * segment of the vector (as large as the staging area), every rank copies
- * its part of the input into its stage; after a barrier rank r folds block
- * r of every stage, in rank order, into its receive buffer and puts the
- * result back into block r of its own stage (only r reads that block);
- * after a second barrier every rank copies the other blocks out of their
- * owners' stages; a third barrier frees the stages for the next segment.
- * About 2 copies and one reducing pass per byte, and 3 barriers, where the
- * ring makes 2 (n - 1) dependent steps. Needs a commutative op (each block
- * is folded as acc = acc OP x_q). */
+/* Wait until every rank has copied out its blocks of turn want - 1 (and so
+ * of every turn before): then nobody reads what that turn left in a stage. */
+static int stage_wait_done(coll_team_t *t, uint64_t want)
+{
+    uint64_t deadline = core_deadline(t->timeout_ms);
+    size_t idx = coll_flag_stage_done(t);
+
+    for (int q = 0; q < t->size; q++) {
+        const uint64_t *done = (const uint64_t *)t->peers[q] + idx;
+        unsigned idle = 0;
+
+        while (__atomic_load_n(done, __ATOMIC_ACQUIRE) < want) {
+            core_backoff(++idle);
+            if ((idle & 0xff) == 0 && core_expired(deadline)) {
+                t->broken = 1;
+                return core_err(PRAAS_ERR_TIMEOUT,
+                                "allreduce: rank %d still reads its stage after %d ms", q,
+                                t->timeout_ms);
+            }
+        }
+    }
+    return 0;
+}
+
+/* Allreduce on one node, reading the peers' memory directly. The vector
+ * goes through in segments (one when it fits in half the staging area,
+ * else of COLL_SEG_MULTI bytes): for each, every rank
+ * copies its part of the input into a half of its stage; after a barrier,
+ * rank r folds block r of every other rank's half into block r of its own
+ * (only r touches block r of any half in this phase), in rank order; after
+ * a second barrier every rank copies every block out of its owner's half,
+ * then says so in its stage_done flag. A half is written again only when
+ * every rank's flag shows that it has copied out of that half's last use:
+ * a wait that is usually over before it starts, where a third barrier
+ * would make every call wait for the slowest reader. Segments alternate
+ * between the halves, so one segment's copies in overlap the previous
+ * one's slow readers; every call starts with the first half, so repeated
+ * calls of up to one half keep one half in the cache. About 2 copies and
+ * one reducing pass per byte, and 2 barriers per segment, where the ring
+ * makes 2 (n - 1) dependent steps. Every block is reduced once, at its
+ * owner, in one fixed order (its owner's element first, then the others'
+ * by rank: acc = x_q OP acc), so every rank gets the same bits; the op
+ * must commute. */
 static int shm_allreduce(coll_team_t *t, const unsigned char *in, unsigned char *out,
                          size_t count, praas_type_t type, praas_op_t op)
 {
     size_t ts = praas_type_size(type);
-    size_t seg = t->stage_bytes / ts; /* elements per segment */
-    int n = t->size, r = t->rank, rc;
+    size_t half = t->stage_bytes / 2;
+    /* Elements per segment: all of them when they fit in a half (fewest
+     * barriers), else COLL_SEG_MULTI bytes' worth, so that the n stages
+     * of a segment and its share of the input and output stay in the
+     * last-level cache. */
+    size_t seg = count * ts <= half ? count : COLL_SEG_MULTI / ts;
+    uint64_t *done = (uint64_t *)t->base + coll_flag_stage_done(t);
+    int n = t->size, r = t->rank, h = 0, rc;
 
-    for (size_t first = 0; first < count; first += seg) {
+    for (size_t first = 0; first < count; first += seg, h ^= 1) {
         size_t c = PRAAS_MIN(seg, count - first);
         size_t mine = blk_first(c, n, r), nmine = blk_count(c, n, r);
-        const unsigned char *src = in + first * ts;
-        unsigned char *dst = out + first * ts;
+        size_t off = t->stage_off + (size_t)h * half;
+        unsigned char *own = t->base + off;
+        uint64_t turn = t->stage_turn++;
 
-        memcpy(t->stage, src, c * ts);
+        if (t->half_used[h]) {
+            rc = stage_wait_done(t, t->half_used[h]);
+            if (rc)
+                return rc;
+        }
+        t->half_used[h] = turn + 1;
+        memcpy(own, in + first * ts, c * ts);
         rc = coll_barrier(t);
         if (rc)
             return rc;
-        if (nmine) {
-            unsigned char *acc = dst + mine * ts;
-            memcpy(acc, t->peers[0] + t->stage_off + mine * ts, nmine * ts);
-            for (int q = 1; q < n; q++)
-                coll_op_apply(op, type, t->peers[q] + t->stage_off + mine * ts, acc, nmine);
-            memcpy(t->stage + mine * ts, acc, nmine * ts);
-        }
+        for (int q = 0; q < n && nmine; q++)
+            if (q != r)
+                coll_op_apply(op, type, t->peers[q] + off + mine * ts, own + mine * ts, nmine);
         rc = coll_barrier(t);
         if (rc)
             return rc;
         for (int q = 0; q < n; q++)
-            if (q != r && blk_count(c, n, q))
-                memcpy(dst + blk_first(c, n, q) * ts,
-                       t->peers[q] + t->stage_off + blk_first(c, n, q) * ts,
-                       blk_count(c, n, q) * ts);
-        rc = coll_barrier(t);
-        if (rc)
-            return rc;
+            if (blk_count(c, n, q))
+                memcpy(out + (first + blk_first(c, n, q)) * ts,
+                       t->peers[q] + off + blk_first(c, n, q) * ts, blk_count(c, n, q) * ts);
+        __atomic_store_n(done, turn + 1, __ATOMIC_RELEASE);
     }
     return 0;
 }
