@@ -82,9 +82,29 @@ typedef struct rma_region {
 
 enum rma_access { RMA_ACCESS_NONE, RMA_ACCESS_FENCE, RMA_ACCESS_PSCW, RMA_ACCESS_LOCK_ALL };
 
+/* A window over some of the workers (rma_win_new_group, for the MPI layer's
+ * windows over a sub-communicator). Ranks stay world ranks everywhere in
+ * rma/ (targets[] is indexed by world rank, so messages need no
+ * translation); the members are listed in window order. The exchange is
+ * the group's allgather: every member calls it in the same order, with
+ * blobs of one length; all[i * len] receives member i's blob, and len 0 is
+ * a barrier. It returns 0 or a negative praas error (with core_err()). The
+ * world's windows use core_exchange() and core_barrier() instead. */
+typedef struct rma_group {
+    int n;
+    const int *ranks; /* world ranks of the members, this worker among them */
+    int (*exchange)(void *arg, const void *mine, size_t len, void *all);
+    void *arg;        /* must stay valid until the window is freed */
+} rma_group_t;
+
 struct praas_win {
-    uint32_t id;               /* the same at every rank: windows are created in order */
-    int rank, size;
+    uint32_t id;               /* the same at every member: agreed at creation */
+    int rank, size;            /* world rank and size (targets[] is world-sized) */
+    /* Members: memb[i] is the world rank of window rank i (NULL: the world,
+     * window rank = world rank); me is this worker's index. */
+    int nmemb, me;
+    int *memb;
+    rma_group_t grp;           /* group windows: the members' exchange */
     praas_win_flavor_t flavor;
     int direct;                /* the shared-memory path (see above) */
     void *base;                /* this rank's memory */
@@ -131,6 +151,34 @@ struct praas_request {
 };
 
 /* ---- win.c ---- */
+
+/* The world rank of member i. */
+static inline int rma_memb(praas_win_t win, int i)
+{
+    return win->memb ? win->memb[i] : i;
+}
+
+/* Whether world rank r is a member of win. */
+static inline int rma_is_memb(praas_win_t win, int r)
+{
+    if (!win->memb)
+        return r >= 0 && r < win->size;
+    for (int i = 0; i < win->nmemb; i++)
+        if (win->memb[i] == r)
+            return 1;
+    return 0;
+}
+
+/* A window over the members of g only (see rma_group_t); flavor, base,
+ * size and disp_unit as for praas_win_create/allocate/allocate_shared/
+ * create_dynamic. Collective over the members. Targets are world ranks;
+ * the caller addresses members only (rma/comm.c checks ranks against the
+ * world). */
+int rma_win_new_group(const rma_group_t *g, praas_win_flavor_t flavor, void *base, size_t size,
+                      int disp_unit, praas_win_t *win_p);
+
+/* Wait for every member of win (core_barrier for the world's windows). */
+int rma_win_barrier(praas_win_t win);
 
 /* The window with this id, or NULL (for the target side of messages). */
 praas_win_t rma_win_lookup(uint32_t id);

@@ -112,6 +112,9 @@ static int rma_check_rank(praas_win_t win, int rank, const char *what)
     if (rank < 0 || rank >= win->size)
         return core_err(PRAAS_ERR_RANGE, "%s: rank %d is outside %s (ranks 0 to %d)", what,
                         rank, rma_win_name(win), win->size - 1);
+    if (win->memb && !rma_is_memb(win, rank))
+        return core_err(PRAAS_ERR_RANGE, "%s: rank %d is not a member of %s", what, rank,
+                        rma_win_name(win));
     return 0;
 }
 
@@ -131,11 +134,11 @@ static int rma_barrier(praas_win_t win)
     unsigned idle;
 
     if (!win->shm_sync)
-        return core_barrier(rma_timeout_ms());
+        return rma_win_barrier(win);
     deadline = core_deadline(rma_timeout_ms());
     want = ++win->barriers;
-    for (int k = 0; (1 << k) < win->size; k++) {
-        rma_ctl_t *peer = win->targets[(win->rank + (1 << k)) % win->size].ctl;
+    for (int k = 0; (1 << k) < win->nmemb; k++) {
+        rma_ctl_t *peer = win->targets[rma_memb(win, (win->me + (1 << k)) % win->nmemb)].ctl;
         __atomic_fetch_add(&peer->bar[k], 1, __ATOMIC_RELEASE);
         for (idle = 0; __atomic_load_n(&win->ctl->bar[k], __ATOMIC_ACQUIRE) < want;) {
             core_backoff(++idle);
@@ -482,11 +485,11 @@ PRAAS_API int praas_win_lock_all(int assert, praas_win_t win)
         return core_err(PRAAS_ERR_STATE, "lock_all on %s inside another access epoch",
                         rma_win_name(win));
     if (!(assert & PRAAS_MODE_NOCHECK)) {
-        for (int r = 0; r < win->size; r++) {
-            rc = rma_lock_acquire(win, r, PRAAS_LOCK_SHARED);
+        for (int i = 0; i < win->nmemb; i++) {
+            rc = rma_lock_acquire(win, rma_memb(win, i), PRAAS_LOCK_SHARED);
             if (rc) {
-                while (--r >= 0)
-                    rma_lock_release(win, r, PRAAS_LOCK_SHARED);
+                while (--i >= 0)
+                    rma_lock_release(win, rma_memb(win, i), PRAAS_LOCK_SHARED);
                 return rc;
             }
         }
@@ -505,8 +508,8 @@ PRAAS_API int praas_win_unlock_all(praas_win_t win)
     if (win->access != RMA_ACCESS_LOCK_ALL)
         return core_err(PRAAS_ERR_STATE, "unlock_all on %s without lock_all", rma_win_name(win));
     rc = rma_flush(win, -1, 1);
-    for (int r = 0; r < win->size && !rc && !win->lock_all_nocheck; r++)
-        rc = rma_lock_release(win, r, PRAAS_LOCK_SHARED);
+    for (int i = 0; i < win->nmemb && !rc && !win->lock_all_nocheck; i++)
+        rc = rma_lock_release(win, rma_memb(win, i), PRAAS_LOCK_SHARED);
     if (rc)
         return rc;
     win->access = RMA_ACCESS_NONE;

@@ -28,6 +28,8 @@ static uint32_t rma_next_id;
 /* What one rank tells the others when a window is created. */
 typedef struct rma_xinfo {
     uint64_t node;      /* same value on the same node */
+    uint32_t id;        /* the id this rank proposes (the window takes the largest) */
+    uint32_t pad_;
     uint64_t size;
     int32_t disp_unit;
     int32_t flavor;
@@ -148,6 +150,33 @@ static int rma_seg_map(const char *name, size_t len, unsigned char **seg_p)
     return 0;
 }
 
+/* The creation exchange among the window's members: all[r] for every
+ * member's world rank r (entries of other ranks are left alone). */
+static int rma_xchg(praas_win_t win, const void *mine, size_t len, void *all)
+{
+    unsigned char *tmp;
+    int rc;
+
+    if (!win->memb)
+        return core_exchange(mine, len, all, (int)core_cfg()->op_timeout_ms);
+    tmp = malloc(len * (size_t)win->nmemb + 1);
+    if (!tmp)
+        return core_err(PRAAS_ERR_NOMEM, "no memory for an exchange of %d x %zu bytes",
+                        win->nmemb, len);
+    rc = win->grp.exchange(win->grp.arg, mine, len, tmp);
+    for (int i = 0; i < win->nmemb && !rc; i++)
+        memcpy((unsigned char *)all + (size_t)win->memb[i] * len, tmp + (size_t)i * len, len);
+    free(tmp);
+    return rc;
+}
+
+int rma_win_barrier(praas_win_t win)
+{
+    if (!win->memb)
+        return core_barrier((int)core_cfg()->op_timeout_ms);
+    return win->grp.exchange(win->grp.arg, NULL, 0, NULL);
+}
+
 static int rma_pack_key(tp_ctx_t *tp, tp_mr_t *mr, unsigned char *buf, size_t room,
                         uint32_t *len_p)
 {
@@ -164,7 +193,7 @@ static int rma_pack_key(tp_ctx_t *tp, tp_mr_t *mr, unsigned char *buf, size_t ro
 static int rma_win_exchange_keys(praas_win_t win, tp_ctx_t *tp)
 {
     rma_xkeys_t mine = {0}, *all;
-    int rc, timeout = (int)core_cfg()->op_timeout_ms;
+    int rc;
 
     rc = tp_mr_reg(tp, win->seg, win->seg_len, &win->seg_mr);
     if (rc)
@@ -183,8 +212,9 @@ static int rma_win_exchange_keys(praas_win_t win, tp_ctx_t *tp)
     all = malloc((size_t)win->size * sizeof(*all));
     if (!all)
         return core_err(PRAAS_ERR_NOMEM, "no memory for %d keys", win->size);
-    rc = core_exchange(&mine, sizeof(mine), all, timeout);
-    for (int r = 0; r < win->size && !rc; r++) {
+    rc = rma_xchg(win, &mine, sizeof(mine), all);
+    for (int i = 0; i < win->nmemb && !rc; i++) {
+        int r = rma_memb(win, i);
         rma_target_t *t = &win->targets[r];
         rc = tp_rkey_unpack(tp, r, all[r].keys, all[r].key_len, &t->rkey);
         if (!rc && all[r].dkey_len)
@@ -197,22 +227,24 @@ static int rma_win_exchange_keys(praas_win_t win, tp_ctx_t *tp)
 }
 
 /* Map every peer's segment (the direct path). Shared windows are one
- * segment of rank 0: control blocks first, then every rank's data. */
+ * segment of the first member: control blocks first, then every member's
+ * data, in window order. */
 static int rma_win_map_peers(praas_win_t win, const rma_xinfo_t *info)
 {
     int rc = 0;
 
-    for (int r = 0; r < win->size && !rc; r++) {
+    for (int i = 0; i < win->nmemb && !rc; i++) {
+        int r = rma_memb(win, i);
         rma_target_t *t = &win->targets[r];
         unsigned char *seg = win->seg;
         if (win->flavor == PRAAS_WIN_FLAVOR_SHARED) {
-            size_t off = (size_t)win->size * RMA_CTL_SIZE;
-            for (int q = 0; q < r; q++)
-                off += info[q].size;
-            if (win->rank != 0 && r == 0)
-                rc = rma_seg_map(info[0].shm, win->seg_len, &win->seg);
+            size_t off = (size_t)win->nmemb * RMA_CTL_SIZE;
+            for (int q = 0; q < i; q++)
+                off += info[rma_memb(win, q)].size;
+            if (win->me != 0 && i == 0)
+                rc = rma_seg_map(info[r].shm, win->seg_len, &win->seg);
             seg = win->seg;
-            t->ctl = (rma_ctl_t *)(seg + (size_t)r * RMA_CTL_SIZE);
+            t->ctl = (rma_ctl_t *)(seg + (size_t)i * RMA_CTL_SIZE);
             t->base = seg + off;
             continue;
         }
@@ -257,6 +289,7 @@ static void rma_win_release(praas_win_t win)
     free(win->post_ranks);
     free(win->start_ranks);
     free(win->regions);
+    free(win->memb);
     pthread_mutex_destroy(&win->regions_lock);
     free(win);
 }
@@ -278,14 +311,14 @@ static void rma_win_unregister(praas_win_t win)
 }
 
 /* Everything the creating calls share. base is the user's memory for
- * created windows and ignored otherwise. */
-static int rma_win_new(praas_win_flavor_t flavor, void *base, size_t size, int disp_unit,
-                       praas_win_t *win_p)
+ * created windows and ignored otherwise; g is NULL for the world. */
+static int rma_win_new(const rma_group_t *g, praas_win_flavor_t flavor, void *base, size_t size,
+                       int disp_unit, praas_win_t *win_p)
 {
     const core_cfg_t *cfg = core_cfg();
     tp_ctx_t *tp = core_tp();
     rma_xinfo_t mine = {0}, *info = NULL;
-    int rc, timeout, same_node = 1;
+    int rc, same_node = 1;
     praas_win_t win;
 
     if (!tp)
@@ -296,21 +329,47 @@ static int rma_win_new(praas_win_flavor_t flavor, void *base, size_t size, int d
         return core_err(PRAAS_ERR_INVALID, "window size %zu is too large", size);
     if (flavor == PRAAS_WIN_FLAVOR_CREATE && size && !base)
         return core_err(PRAAS_ERR_INVALID, "praas_win_create of %zu bytes at NULL", size);
-    timeout = (int)cfg->op_timeout_ms;
     rc = rma_am_init(tp);
     if (rc)
         return rc;
     win = calloc(1, sizeof(*win));
     if (!win)
         return core_err(PRAAS_ERR_NOMEM, "no memory for a window");
-    win->id = ++rma_next_id;
+    /* Ids: each rank proposes one above the last it used, the window takes
+     * the largest proposal. World windows are created by all in the same
+     * order, so the proposals agree; a group window moves its members'
+     * counters ahead, and the next world window catches the others up. Ids
+     * only grow at a rank, so its windows' ids stay distinct. */
+    mine.id = ++rma_next_id;
+    win->id = mine.id;
     win->rank = (int)cfg->rank;
     win->size = (int)cfg->size;
+    win->nmemb = win->size;
+    win->me = win->rank;
+    if (g) {
+        win->grp = *g;
+        win->nmemb = g->n;
+        win->memb = malloc(sizeof(int) * (size_t)(g->n ? g->n : 1));
+        if (!win->memb) {
+            rc = core_err(PRAAS_ERR_NOMEM, "no memory for a window of %d ranks", g->n);
+            goto err_win;
+        }
+        win->me = -1;
+        for (int i = 0; i < g->n; i++) {
+            win->memb[i] = g->ranks[i];
+            if (g->ranks[i] == win->rank)
+                win->me = i;
+        }
+    }
     win->flavor = flavor;
     win->bytes = size;
     win->disp_unit = disp_unit;
     tp_comp_init(&win->comp);
     pthread_mutex_init(&win->regions_lock, NULL);
+    if (win->me < 0) {
+        rc = core_err(PRAAS_ERR_INVALID, "a window over a group that leaves out this worker");
+        goto err_win;
+    }
     win->targets = calloc((size_t)win->size, sizeof(*win->targets));
     win->posts = calloc((size_t)win->size, sizeof(*win->posts));
     win->completes = calloc((size_t)win->size, sizeof(*win->completes));
@@ -328,10 +387,13 @@ static int rma_win_new(praas_win_flavor_t flavor, void *base, size_t size, int d
     if (flavor == PRAAS_WIN_FLAVOR_ALLOCATE || flavor == PRAAS_WIN_FLAVOR_SHARED)
         snprintf(mine.shm, sizeof(mine.shm), "/praas.%s.%u.%d",
                  *cfg->process ? cfg->process : "local", win->id, win->rank);
-    rc = core_exchange(&mine, sizeof(mine), info, timeout);
+    rc = rma_xchg(win, &mine, sizeof(mine), info);
     if (rc)
         goto err_win;
-    for (int r = 0; r < win->size; r++) {
+    for (int i = 0; i < win->nmemb; i++) {
+        int r = rma_memb(win, i);
+        if (info[r].id > win->id)
+            win->id = info[r].id;
         win->targets[r].size = info[r].size;
         win->targets[r].disp_unit = info[r].disp_unit;
         same_node &= info[r].node == mine.node;
@@ -341,17 +403,20 @@ static int rma_win_new(praas_win_flavor_t flavor, void *base, size_t size, int d
                       "praas_win_allocate_shared needs every worker on one node");
         goto err_win;
     }
+    if (win->id > rma_next_id)
+        rma_next_id = win->id;
     win->direct = flavor == PRAAS_WIN_FLAVOR_SHARED ||
                   (flavor == PRAAS_WIN_FLAVOR_ALLOCATE && same_node && cfg->rma_shm);
 
     /* This rank's segment: control block, then the data of allocated
-     * windows. A shared window's segment is rank 0's and holds everyone. */
+     * windows. A shared window's segment is the first member's and holds
+     * everyone. */
     if (flavor == PRAAS_WIN_FLAVOR_SHARED) {
-        win->seg_len = (size_t)win->size * RMA_CTL_SIZE;
-        for (int r = 0; r < win->size; r++)
-            win->seg_len += info[r].size;
+        win->seg_len = (size_t)win->nmemb * RMA_CTL_SIZE;
+        for (int i = 0; i < win->nmemb; i++)
+            win->seg_len += info[rma_memb(win, i)].size;
         win->seg_len = rma_page_round(win->seg_len);
-        if (win->rank == 0)
+        if (win->me == 0)
             rc = rma_seg_create(mine.shm, win->seg_len, &win->seg);
     } else if (flavor == PRAAS_WIN_FLAVOR_ALLOCATE) {
         win->seg_len = RMA_CTL_SIZE + rma_page_round(size);
@@ -380,7 +445,7 @@ static int rma_win_new(praas_win_flavor_t flavor, void *base, size_t size, int d
         /* Everyone's segment exists after this barrier: map them, then let
          * each owner unlink its name once all have mapped it, so a crash
          * later leaves nothing behind in /dev/shm. */
-        rc = core_barrier(timeout);
+        rc = rma_win_barrier(win);
         if (!rc)
             rc = rma_win_map_peers(win, info);
         if (!rc && win->size <= RMA_SHM_SYNC_MAX) {
@@ -392,11 +457,11 @@ static int rma_win_new(praas_win_flavor_t flavor, void *base, size_t size, int d
             win->shm_sync = 1;
         }
         if (!rc)
-            rc = core_barrier(timeout);
+            rc = rma_win_barrier(win);
     } else {
         rc = rma_win_exchange_keys(win, tp);
     }
-    if (*mine.shm && (flavor != PRAAS_WIN_FLAVOR_SHARED || win->rank == 0))
+    if (*mine.shm && (flavor != PRAAS_WIN_FLAVOR_SHARED || win->me == 0))
         shm_unlink(mine.shm);
     if (rc)
         goto err_table;
@@ -409,7 +474,7 @@ static int rma_win_new(praas_win_flavor_t flavor, void *base, size_t size, int d
 err_table:
     rma_win_unregister(win);
 err_win:
-    if (*mine.shm && (flavor != PRAAS_WIN_FLAVOR_SHARED || win->rank == 0))
+    if (*mine.shm && (flavor != PRAAS_WIN_FLAVOR_SHARED || win->me == 0))
         shm_unlink(mine.shm);
     free(info);
     rma_win_release(win);
@@ -423,7 +488,7 @@ PRAAS_API int praas_win_allocate(size_t size, int disp_unit, void *base_p, praas
 
     if (!base_p || !win_p)
         return core_err(PRAAS_ERR_INVALID, "praas_win_allocate: NULL output argument");
-    rc = rma_win_new(PRAAS_WIN_FLAVOR_ALLOCATE, NULL, size, disp_unit, &win);
+    rc = rma_win_new(NULL, PRAAS_WIN_FLAVOR_ALLOCATE, NULL, size, disp_unit, &win);
     if (rc)
         return rc;
     *(void **)base_p = win->base;
@@ -439,7 +504,7 @@ PRAAS_API int praas_win_allocate_shared(size_t size, int disp_unit, void *base_p
 
     if (!base_p || !win_p)
         return core_err(PRAAS_ERR_INVALID, "praas_win_allocate_shared: NULL output argument");
-    rc = rma_win_new(PRAAS_WIN_FLAVOR_SHARED, NULL, size, disp_unit, &win);
+    rc = rma_win_new(NULL, PRAAS_WIN_FLAVOR_SHARED, NULL, size, disp_unit, &win);
     if (rc)
         return rc;
     *(void **)base_p = win->base;
@@ -451,14 +516,26 @@ PRAAS_API int praas_win_create(void *base, size_t size, int disp_unit, praas_win
 {
     if (!win_p)
         return core_err(PRAAS_ERR_INVALID, "praas_win_create: NULL output argument");
-    return rma_win_new(PRAAS_WIN_FLAVOR_CREATE, base, size, disp_unit, win_p);
+    return rma_win_new(NULL, PRAAS_WIN_FLAVOR_CREATE, base, size, disp_unit, win_p);
 }
 
 PRAAS_API int praas_win_create_dynamic(praas_win_t *win_p)
 {
     if (!win_p)
         return core_err(PRAAS_ERR_INVALID, "praas_win_create_dynamic: NULL output argument");
-    return rma_win_new(PRAAS_WIN_FLAVOR_DYNAMIC, NULL, 0, 1, win_p);
+    return rma_win_new(NULL, PRAAS_WIN_FLAVOR_DYNAMIC, NULL, 0, 1, win_p);
+}
+
+int rma_win_new_group(const rma_group_t *g, praas_win_flavor_t flavor, void *base, size_t size,
+                      int disp_unit, praas_win_t *win_p)
+{
+    if (!g || g->n < 1 || !g->ranks || !g->exchange || !win_p)
+        return core_err(PRAAS_ERR_INVALID, "rma_win_new_group: no group or NULL output");
+    for (int i = 0; i < g->n; i++)
+        if (g->ranks[i] < 0 || g->ranks[i] >= (int)core_cfg()->size)
+            return core_err(PRAAS_ERR_RANGE, "rma_win_new_group: member %d is world rank %d",
+                            i, g->ranks[i]);
+    return rma_win_new(g, flavor, base, size, disp_unit, win_p);
 }
 
 PRAAS_API int praas_win_attach(praas_win_t win, void *base, size_t size)
@@ -520,9 +597,9 @@ PRAAS_API int praas_win_shared_query(praas_win_t win, int rank, size_t *size_p,
 {
     if (!win)
         return core_err(PRAAS_ERR_INVALID, "praas_win_shared_query: no window");
-    if (rank < 0 || rank >= win->size)
+    if (!rma_is_memb(win, rank))
         return core_err(PRAAS_ERR_RANGE, "rank %d is outside %s of %d ranks", rank,
-                        rma_win_name(win), win->size);
+                        rma_win_name(win), win->nmemb);
     if (!win->direct)
         return core_err(PRAAS_ERR_NOT_SUPPORTED,
                         "%s is not in shared memory (it uses the transport)", rma_win_name(win));
@@ -554,7 +631,7 @@ PRAAS_API int praas_win_free(praas_win_t *win_p)
     if (rc)
         return rc;
     /* No rank may still be addressing our memory when it goes away. */
-    rc = core_barrier((int)core_cfg()->op_timeout_ms);
+    rc = rma_win_barrier(win);
     if (rc)
         return rc;
     rma_win_unregister(win);
@@ -599,6 +676,6 @@ PRAAS_API int praas_win_group_size(praas_win_t win, int *size_p)
 {
     if (!win || !size_p)
         return core_err(PRAAS_ERR_INVALID, "praas_win_group_size: NULL argument");
-    *size_p = win->size;
+    *size_p = win->nmemb;
     return 0;
 }

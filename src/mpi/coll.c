@@ -1,9 +1,11 @@
 /*
- * Collectives, mapped onto praas's collectives over the world.
+ * Collectives, and their non-blocking forms.
  *
- * On a world-like communicator (MPI_COMM_WORLD, its duplicates) each call
- * is the praas collective of the same name; on a one-process communicator
- * (MPI_COMM_SELF, ...) it is a local copy. Send and receive sides must
+ * On a world-like communicator (MPI_COMM_WORLD, its duplicates) each
+ * blocking call is the praas collective of the same name. On any other
+ * communicator, and for every non-blocking call, it is a schedule on the
+ * point-to-point engine (sched.c, algorithms in nbcoll.c): run to its end
+ * at once, or handed to the request. Send and receive sides must
  * carry the same predefined elements in the same number. A non-contiguous
  * datatype is packed into a contiguous buffer of its praas type first (and
  * unpacked after); a type mixing praas types moves as bytes, which is fine
@@ -111,64 +113,106 @@ static void pm_cb_close(pm_cb_t *b, int ok)
     b->tmp = NULL;
 }
 
-/* The local copy of a one-process communicator: send to receive side. */
-static int pm_local_copy(pm_comm_t *c, const void *send, size_t scount, pm_type_t *st,
-                         void *recv, size_t rcount, pm_type_t *rt, const char *call)
+/* Whether a call runs as a schedule: every non-blocking one, and the
+ * blocking ones off the world. */
+static int pm_coll_sched(pm_comm_t *c, MPI_Request *req)
 {
-    size_t len;
-    void *tmp;
+    return req || !pm_comm_is_world(c);
+}
 
-    if (send == MPI_IN_PLACE || !rt || !st)
-        return MPI_SUCCESS;
-    len = PRAAS_MIN(scount * st->psize, rcount * rt->psize);
-    if (st->dense && rt->dense) {
-        if (len && send != recv)
-            memmove(recv, send, len);
-        return MPI_SUCCESS;
+/* A new schedule, or NULL with the error raised. */
+static pm_sched_t *pm_coll_new(pm_comm_t *c, int *rc_p, const char *call)
+{
+    pm_sched_t *s = pm_sched_new(c);
+
+    *rc_p = s ? 0 : pm_err_comm(c->handle, MPI_ERR_NO_MEM, call, "no memory");
+    return s;
+}
+
+/* Finish building s: run it (blocking) or hand it to *req. */
+static int pm_coll_go(pm_sched_t *s, MPI_Request *req, const char *call)
+{
+    return req ? pm_sched_request(s, req, call) : pm_sched_run(s, call);
+}
+
+#define PM_CHECK_REQ(c, req, call)                                                            \
+    do {                                                                                      \
+        if ((req) == PM_NO_REQ)                                                                \
+            return pm_err_comm((c)->handle, MPI_ERR_REQUEST, call, "NULL request");           \
+    } while (0)
+/* What the non-blocking calls pass for a NULL request argument. */
+static MPI_Request pm_no_req_;
+#define PM_NO_REQ (&pm_no_req_)
+#define PM_REQ_ARG(r) ((r) ? (r) : PM_NO_REQ)
+
+static int pm_barrier(MPI_Comm comm, MPI_Request *req, const char *call)
+{
+    pm_sched_t *s;
+    int rc;
+
+    PM_GET_COLL_COMM(c, comm, call);
+    PM_CHECK_REQ(c, req, call);
+    if (pm_coll_sched(c, req)) {
+        if (!(s = pm_coll_new(c, &rc, call)))
+            return rc;
+        pm_nb_barrier(c, s);
+        return pm_coll_go(s, req, call);
     }
-    tmp = malloc(len + 1);
-    if (!tmp)
-        return pm_err_comm(c->handle, MPI_ERR_NO_MEM, call, "no memory");
-    pm_pack(st, scount, send, tmp, len);
-    pm_unpack(rt, rcount, recv, tmp, len);
-    free(tmp);
-    return MPI_SUCCESS;
+    PM_LOCK(&pm_coll_lock);
+    return pm_coll_end(c, praas_barrier(), call);
 }
 
 PRAAS_API int MPI_Barrier(MPI_Comm comm)
 {
-    PM_GET_COLL_COMM(c, comm, "MPI_Barrier");
-    if (!pm_comm_is_world(c))
-        return MPI_SUCCESS;
+    return pm_barrier(comm, NULL, "MPI_Barrier");
+}
+
+PRAAS_API int MPI_Ibarrier(MPI_Comm comm, MPI_Request *request)
+{
+    return pm_barrier(comm, PM_REQ_ARG(request), "MPI_Ibarrier");
+}
+
+static int pm_bcast(void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm,
+                    MPI_Request *req, const char *call)
+{
+    pm_sched_t *s;
+    pm_type_t *t;
+    int rc;
+
+    PM_GET_COLL_COMM(c, comm, call);
+    PM_CHECK_REQ(c, req, call);
+    if ((rc = pm_coll_type(c, call, "buffer", count, datatype, &t)) ||
+        (rc = pm_coll_root(c, root, call)))
+        return rc;
+    if (pm_coll_sched(c, req)) {
+        if (!(s = pm_coll_new(c, &rc, call)))
+            return rc;
+        pm_nb_bcast(c, s, buffer, (size_t)count, t, root);
+        return pm_coll_go(s, req, call);
+    }
+    pm_cb_t b;
+    if ((rc = pm_cb_open(&b, c, buffer, (size_t)count, t, c->rank == root, c->rank != root,
+                         call)))
+        return rc;
     PM_LOCK(&pm_coll_lock);
-    return pm_coll_end(c, praas_barrier(), "MPI_Barrier");
+    rc = pm_coll_end(c, praas_bcast(b.p, (size_t)count * t->mult, t->base, root), call);
+    pm_cb_close(&b, !rc);
+    return rc;
 }
 
 PRAAS_API int MPI_Bcast(void *buffer, int count, MPI_Datatype datatype, int root,
                         MPI_Comm comm)
 {
-    pm_type_t *t;
-    int rc;
+    return pm_bcast(buffer, count, datatype, root, comm, NULL, "MPI_Bcast");
+}
 
-    PM_GET_COLL_COMM(c, comm, "MPI_Bcast");
-    if ((rc = pm_coll_type(c, "MPI_Bcast", "buffer", count, datatype, &t)) ||
-        (rc = pm_coll_root(c, root, "MPI_Bcast")))
-        return rc;
-    if (!pm_comm_is_world(c))
-        return MPI_SUCCESS;
-    pm_cb_t b;
-    if ((rc = pm_cb_open(&b, c, buffer, (size_t)count, t, c->rank == root, c->rank != root,
-                         "MPI_Bcast")))
-        return rc;
-    PM_LOCK(&pm_coll_lock);
-    rc = pm_coll_end(c, praas_bcast(b.p, (size_t)count * t->mult, t->base, root), "MPI_Bcast");
-    pm_cb_close(&b, !rc);
-    return rc;
+PRAAS_API int MPI_Ibcast(void *buffer, int count, MPI_Datatype datatype, int root,
+                         MPI_Comm comm, MPI_Request *request)
+{
+    return pm_bcast(buffer, count, datatype, root, comm, PM_REQ_ARG(request), "MPI_Ibcast");
 }
 
 /* ---- reductions ---- */
-
-enum { PM_RED_REDUCE, PM_RED_ALLREDUCE, PM_RED_SCATTER_BLOCK };
 
 /* A user op on a multi-element type: gather everything, fold in rank order. */
 static int pm_user_fold(int kind, const void *send, void *recv, int count, pm_type_t *t,
@@ -208,15 +252,17 @@ static int pm_user_fold(int kind, const void *send, void *recv, int count, pm_ty
 }
 
 static int pm_reduction(int kind, const void *send, void *recv, int count, MPI_Datatype dt,
-                        MPI_Op op, int root, MPI_Comm comm, const char *call)
+                        MPI_Op op, int root, MPI_Comm comm, MPI_Request *req, const char *call)
 {
     const char *why;
+    pm_sched_t *s;
     pm_type_t *t;
     pm_op_t *o;
     size_t n;
     int rc;
 
     PM_GET_COLL_COMM(c, comm, call);
+    PM_CHECK_REQ(c, req, call);
     if ((rc = pm_coll_type(c, call, "", count, dt, &t)))
         return rc;
     if (kind == PM_RED_REDUCE && (rc = pm_coll_root(c, root, call)))
@@ -237,10 +283,14 @@ static int pm_reduction(int kind, const void *send, void *recv, int count, MPI_D
                            "user-defined operations on a non-contiguous datatype (%s) are not "
                            "supported by praas yet", pm_type_label(t));
     n = (size_t)count * t->mult;
-    if (!pm_comm_is_world(c)) {
-        if (kind != PM_RED_REDUCE || c->rank == root)
-            return pm_local_copy(c, send, (size_t)count, t, recv, (size_t)count, t, call);
-        return MPI_SUCCESS;
+    if (pm_coll_sched(c, req)) {
+        if (!(s = pm_coll_new(c, &rc, call)))
+            return rc;
+        if ((rc = pm_nb_reduce(c, s, kind, send, recv, (size_t)count, t, o, root))) {
+            pm_sched_free(s);
+            return pm_err_comm(comm, rc, call, "no memory");
+        }
+        return pm_coll_go(s, req, call);
     }
     if (o->fn && t->mult > 1)
         return pm_user_fold(kind, send, recv, count, t, o, root, c, call);
@@ -283,37 +333,70 @@ PRAAS_API int MPI_Reduce(const void *sendbuf, void *recvbuf, int count, MPI_Data
                          MPI_Op op, int root, MPI_Comm comm)
 {
     return pm_reduction(PM_RED_REDUCE, sendbuf, recvbuf, count, datatype, op, root, comm,
-                        "MPI_Reduce");
+                        NULL, "MPI_Reduce");
+}
+
+PRAAS_API int MPI_Ireduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,
+                          MPI_Op op, int root, MPI_Comm comm, MPI_Request *request)
+{
+    return pm_reduction(PM_RED_REDUCE, sendbuf, recvbuf, count, datatype, op, root, comm,
+                        PM_REQ_ARG(request), "MPI_Ireduce");
 }
 
 PRAAS_API int MPI_Allreduce(const void *sendbuf, void *recvbuf, int count,
                             MPI_Datatype datatype, MPI_Op op, MPI_Comm comm)
 {
     return pm_reduction(PM_RED_ALLREDUCE, sendbuf, recvbuf, count, datatype, op, 0, comm,
-                        "MPI_Allreduce");
+                        NULL, "MPI_Allreduce");
+}
+
+PRAAS_API int MPI_Iallreduce(const void *sendbuf, void *recvbuf, int count,
+                             MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                             MPI_Request *request)
+{
+    return pm_reduction(PM_RED_ALLREDUCE, sendbuf, recvbuf, count, datatype, op, 0, comm,
+                        PM_REQ_ARG(request), "MPI_Iallreduce");
 }
 
 PRAAS_API int MPI_Reduce_scatter_block(const void *sendbuf, void *recvbuf, int recvcount,
                                        MPI_Datatype datatype, MPI_Op op, MPI_Comm comm)
 {
     return pm_reduction(PM_RED_SCATTER_BLOCK, sendbuf, recvbuf, recvcount, datatype, op, 0,
-                        comm, "MPI_Reduce_scatter_block");
+                        comm, NULL, "MPI_Reduce_scatter_block");
+}
+
+PRAAS_API int MPI_Ireduce_scatter_block(const void *sendbuf, void *recvbuf, int recvcount,
+                                        MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                                        MPI_Request *request)
+{
+    return pm_reduction(PM_RED_SCATTER_BLOCK, sendbuf, recvbuf, recvcount, datatype, op, 0,
+                        comm, PM_REQ_ARG(request), "MPI_Ireduce_scatter_block");
 }
 
 /* ---- data movement ---- */
 
-enum { PM_MV_ALLGATHER, PM_MV_GATHER, PM_MV_SCATTER, PM_MV_ALLTOALL };
-
-/* The data-movement collectives on the world: pack what is not dense,
- * call praas, unpack. st is NULL for an in-place send side, rt for an
- * in-place receive side (scatter) or at a non-root. */
+/* The data-movement collectives: on the world, pack what is not dense,
+ * call praas, unpack; else a schedule. st is NULL for an in-place send
+ * side, rt for an in-place receive side (scatter) or at a non-root. */
 static int pm_coll_move(pm_comm_t *c, int kind, const void *send, size_t scount, pm_type_t *st,
-                        void *recv, size_t rcount, pm_type_t *rt, int root, const char *call)
+                        void *recv, size_t rcount, pm_type_t *rt, int root, MPI_Request *req,
+                        const char *call)
 {
     size_t n = c->size, sn, rn, elems;
     int me_root = c->rank == root, rc;
     pm_type_t *t = rt ? rt : st;
     pm_cb_t sb, rb;
+    pm_sched_t *s;
+
+    if (pm_coll_sched(c, req)) {
+        if (!(s = pm_coll_new(c, &rc, call)))
+            return rc;
+        if ((rc = pm_nb_move(c, s, kind, send, scount, st, recv, rcount, rt, root))) {
+            pm_sched_free(s);
+            return pm_err_comm(c->handle, rc, call, "no memory");
+        }
+        return pm_coll_go(s, req, call);
+    }
 
     /* Elements of the user's buffers on each side. */
     sn = kind == PM_MV_ALLTOALL || (kind == PM_MV_SCATTER && me_root) ? scount * n : scount;
@@ -349,101 +432,171 @@ static int pm_coll_move(pm_comm_t *c, int kind, const void *send, size_t scount,
     return rc;
 }
 
-PRAAS_API int MPI_Allgather(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
-                            void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm)
+static int pm_allgather(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                        void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm,
+                        MPI_Request *req, const char *call)
 {
     pm_type_t *st = NULL, *rt;
     int rc;
 
-    PM_GET_COLL_COMM(c, comm, "MPI_Allgather");
-    if ((rc = pm_coll_type(c, "MPI_Allgather", "receive", recvcount, recvtype, &rt)))
+    PM_GET_COLL_COMM(c, comm, call);
+    PM_CHECK_REQ(c, req, call);
+    if ((rc = pm_coll_type(c, call, "receive", recvcount, recvtype, &rt)))
         return rc;
     if (sendbuf != MPI_IN_PLACE &&
-        ((rc = pm_coll_type(c, "MPI_Allgather", "send", sendcount, sendtype, &st)) ||
-         (rc = pm_coll_match(c, "MPI_Allgather", sendcount, st, recvcount, rt))))
+        ((rc = pm_coll_type(c, call, "send", sendcount, sendtype, &st)) ||
+         (rc = pm_coll_match(c, call, sendcount, st, recvcount, rt))))
         return rc;
-    if (!pm_comm_is_world(c))
-        return pm_local_copy(c, sendbuf, (size_t)sendcount, st, recvbuf, (size_t)recvcount, rt,
-                             "MPI_Allgather");
     return pm_coll_move(c, PM_MV_ALLGATHER, sendbuf, (size_t)sendcount, st, recvbuf,
-                        (size_t)recvcount, rt, 0, "MPI_Allgather");
+                        (size_t)recvcount, rt, 0, req, call);
+}
+
+PRAAS_API int MPI_Allgather(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                            void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm)
+{
+    return pm_allgather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, NULL,
+                        "MPI_Allgather");
+}
+
+PRAAS_API int MPI_Iallgather(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                             void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm,
+                             MPI_Request *request)
+{
+    return pm_allgather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm,
+                        PM_REQ_ARG(request), "MPI_Iallgather");
+}
+
+static int pm_gather(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                     int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm,
+                     MPI_Request *req, const char *call)
+{
+    pm_type_t *st = NULL, *rt = NULL;
+    int rc;
+
+    PM_GET_COLL_COMM(c, comm, call);
+    PM_CHECK_REQ(c, req, call);
+    if ((rc = pm_coll_root(c, root, call)))
+        return rc;
+    if (c->rank == root && (rc = pm_coll_type(c, call, "receive", recvcount, recvtype, &rt)))
+        return rc;
+    if (sendbuf != MPI_IN_PLACE && (rc = pm_coll_type(c, call, "send", sendcount, sendtype, &st)))
+        return rc;
+    if (st && rt && (rc = pm_coll_match(c, call, sendcount, st, recvcount, rt)))
+        return rc;
+    if (!st && !rt)
+        return pm_err_comm(comm, MPI_ERR_ARG, call,
+                           "MPI_IN_PLACE is for the root's send buffer only");
+    return pm_coll_move(c, PM_MV_GATHER, sendbuf, (size_t)sendcount, st, recvbuf,
+                        (size_t)recvcount, rt, root, req, call);
 }
 
 PRAAS_API int MPI_Gather(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                          void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
                          MPI_Comm comm)
 {
+    return pm_gather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
+                     NULL, "MPI_Gather");
+}
+
+PRAAS_API int MPI_Igather(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                          void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
+                          MPI_Comm comm, MPI_Request *request)
+{
+    return pm_gather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
+                     PM_REQ_ARG(request), "MPI_Igather");
+}
+
+static int pm_scatter(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                      int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm,
+                      MPI_Request *req, const char *call)
+{
     pm_type_t *st = NULL, *rt = NULL;
     int rc;
 
-    PM_GET_COLL_COMM(c, comm, "MPI_Gather");
-    if ((rc = pm_coll_root(c, root, "MPI_Gather")))
+    PM_GET_COLL_COMM(c, comm, call);
+    PM_CHECK_REQ(c, req, call);
+    if ((rc = pm_coll_root(c, root, call)))
         return rc;
-    if (c->rank == root &&
-        (rc = pm_coll_type(c, "MPI_Gather", "receive", recvcount, recvtype, &rt)))
+    if (c->rank == root && (rc = pm_coll_type(c, call, "send", sendcount, sendtype, &st)))
         return rc;
-    if (sendbuf != MPI_IN_PLACE &&
-        (rc = pm_coll_type(c, "MPI_Gather", "send", sendcount, sendtype, &st)))
+    if (recvbuf != MPI_IN_PLACE &&
+        (rc = pm_coll_type(c, call, "receive", recvcount, recvtype, &rt)))
         return rc;
-    if (st && rt && (rc = pm_coll_match(c, "MPI_Gather", sendcount, st, recvcount, rt)))
+    if (st && rt && (rc = pm_coll_match(c, call, sendcount, st, recvcount, rt)))
         return rc;
     if (!st && !rt)
-        return pm_err_comm(comm, MPI_ERR_ARG, "MPI_Gather",
-                           "MPI_IN_PLACE is for the root's send buffer only");
-    if (!pm_comm_is_world(c))
-        return pm_local_copy(c, sendbuf, (size_t)sendcount, st, recvbuf, (size_t)recvcount, rt,
-                             "MPI_Gather");
-    return pm_coll_move(c, PM_MV_GATHER, sendbuf, (size_t)sendcount, st, recvbuf,
-                        (size_t)recvcount, rt, root, "MPI_Gather");
+        return pm_err_comm(comm, MPI_ERR_ARG, call,
+                           "MPI_IN_PLACE is for the root's receive buffer only");
+    return pm_coll_move(c, PM_MV_SCATTER, sendbuf, (size_t)sendcount, st, recvbuf,
+                        (size_t)recvcount, rt, root, req, call);
 }
 
 PRAAS_API int MPI_Scatter(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                           void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
                           MPI_Comm comm)
 {
-    pm_type_t *st = NULL, *rt = NULL;
+    return pm_scatter(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
+                      NULL, "MPI_Scatter");
+}
+
+PRAAS_API int MPI_Iscatter(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                           void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
+                           MPI_Comm comm, MPI_Request *request)
+{
+    return pm_scatter(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
+                      PM_REQ_ARG(request), "MPI_Iscatter");
+}
+
+static int pm_alltoall(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                       int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Request *req,
+                       const char *call)
+{
+    pm_type_t *st = NULL, *rt;
     int rc;
 
-    PM_GET_COLL_COMM(c, comm, "MPI_Scatter");
-    if ((rc = pm_coll_root(c, root, "MPI_Scatter")))
+    PM_GET_COLL_COMM(c, comm, call);
+    PM_CHECK_REQ(c, req, call);
+    if ((rc = pm_coll_type(c, call, "receive", recvcount, recvtype, &rt)))
         return rc;
-    if (c->rank == root &&
-        (rc = pm_coll_type(c, "MPI_Scatter", "send", sendcount, sendtype, &st)))
+    if (sendbuf != MPI_IN_PLACE &&
+        ((rc = pm_coll_type(c, call, "send", sendcount, sendtype, &st)) ||
+         (rc = pm_coll_match(c, call, sendcount, st, recvcount, rt))))
         return rc;
-    if (recvbuf != MPI_IN_PLACE &&
-        (rc = pm_coll_type(c, "MPI_Scatter", "receive", recvcount, recvtype, &rt)))
-        return rc;
-    if (st && rt && (rc = pm_coll_match(c, "MPI_Scatter", sendcount, st, recvcount, rt)))
-        return rc;
-    if (!st && !rt)
-        return pm_err_comm(comm, MPI_ERR_ARG, "MPI_Scatter",
-                           "MPI_IN_PLACE is for the root's receive buffer only");
-    if (!pm_comm_is_world(c)) {
-        if (recvbuf != MPI_IN_PLACE)
-            return pm_local_copy(c, sendbuf, (size_t)sendcount, st, recvbuf, (size_t)recvcount,
-                                 rt, "MPI_Scatter");
-        return MPI_SUCCESS;
-    }
-    return pm_coll_move(c, PM_MV_SCATTER, sendbuf, (size_t)sendcount, st, recvbuf,
-                        (size_t)recvcount, rt, root, "MPI_Scatter");
+    return pm_coll_move(c, PM_MV_ALLTOALL, sendbuf, (size_t)sendcount, st, recvbuf,
+                        (size_t)recvcount, rt, 0, req, call);
 }
 
 PRAAS_API int MPI_Alltoall(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                            void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm)
 {
-    pm_type_t *st = NULL, *rt;
-    int rc;
-
-    PM_GET_COLL_COMM(c, comm, "MPI_Alltoall");
-    if ((rc = pm_coll_type(c, "MPI_Alltoall", "receive", recvcount, recvtype, &rt)))
-        return rc;
-    if (sendbuf != MPI_IN_PLACE &&
-        ((rc = pm_coll_type(c, "MPI_Alltoall", "send", sendcount, sendtype, &st)) ||
-         (rc = pm_coll_match(c, "MPI_Alltoall", sendcount, st, recvcount, rt))))
-        return rc;
-    if (!pm_comm_is_world(c))
-        return pm_local_copy(c, sendbuf, (size_t)sendcount, st, recvbuf, (size_t)recvcount, rt,
-                             "MPI_Alltoall");
-    return pm_coll_move(c, PM_MV_ALLTOALL, sendbuf, (size_t)sendcount, st, recvbuf,
-                        (size_t)recvcount, rt, 0, "MPI_Alltoall");
+    return pm_alltoall(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, NULL,
+                       "MPI_Alltoall");
 }
+
+PRAAS_API int MPI_Ialltoall(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                            void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm,
+                            MPI_Request *request)
+{
+    return pm_alltoall(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm,
+                       PM_REQ_ARG(request), "MPI_Ialltoall");
+}
+
+/* The profiling interface: the calls of this file under their PMPI_ names. */
+PM_PMPI(MPI_Barrier)
+PM_PMPI(MPI_Ibarrier)
+PM_PMPI(MPI_Bcast)
+PM_PMPI(MPI_Ibcast)
+PM_PMPI(MPI_Reduce)
+PM_PMPI(MPI_Ireduce)
+PM_PMPI(MPI_Allreduce)
+PM_PMPI(MPI_Iallreduce)
+PM_PMPI(MPI_Reduce_scatter_block)
+PM_PMPI(MPI_Ireduce_scatter_block)
+PM_PMPI(MPI_Allgather)
+PM_PMPI(MPI_Iallgather)
+PM_PMPI(MPI_Gather)
+PM_PMPI(MPI_Igather)
+PM_PMPI(MPI_Scatter)
+PM_PMPI(MPI_Iscatter)
+PM_PMPI(MPI_Alltoall)
+PM_PMPI(MPI_Ialltoall)

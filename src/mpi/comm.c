@@ -1,14 +1,21 @@
 /*
- * Communicators and attribute caching.
+ * Communicators: an ordered list of world ranks and a context id.
  *
- * praas's windows and collectives span the whole view, so a communicator
- * is one of two shapes: "world-like" (the world's group in world order:
- * MPI_COMM_WORLD and its duplicates; windows and collectives on it map to
- * praas's) or "self-like" (this process alone: MPI_COMM_SELF and its
- * duplicates; collectives on it are local copies). Split and create accept
- * any arguments whose results have one of these shapes at every process,
- * and fail at every process otherwise (MPI_ERR_UNSUPPORTED_OPERATION), so
- * no process is left waiting for the others.
+ * Context ids. Every message carries its communicator's context id, so
+ * the traffic of two communicators never matches. A new communicator's id
+ * is agreed by the processes that create it: each proposes the next id of
+ * its own counter, the communicator takes the largest proposal (one
+ * allgather, which split and create need anyway for colors and keys), and
+ * every participant moves its counter past it. Ids only grow at a process,
+ * so a process never has two live communicators with one id; two disjoint
+ * communicators may share an id, which is harmless since their members
+ * never talk to each other under it.
+ *
+ * A communicator whose group is the world's in world order ("world-like")
+ * maps its collectives and windows onto praas's, which span the world;
+ * any other runs its collectives on the point-to-point engine (sched.c,
+ * nbcoll.c) and creates its windows over its members only (win.c).
+ * Intercommunicators are not provided.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -18,15 +25,16 @@
 
 #include "mpi/pm.h"
 
-typedef struct pm_keyval {
-    int kind; /* PM_COMM or PM_WIN */
-    void (*copy)(void);
-    void (*del)(void);
-    void *extra;
-} pm_keyval_t;
-
 static pm_comm_t pm_world = {.handle = MPI_COMM_WORLD, .world_like = 1, .ctx = 0};
 static pm_comm_t pm_self = {.handle = MPI_COMM_SELF, .ctx = PM_CTX_SELF};
+
+/* The next context id this process proposes (ids below 0x10000000: the
+ * bits above mark special contexts, see pm.h). */
+static atomic_int pm_next_ctx = 1;
+
+/* Contexts of the agreement of MPI_Comm_create_group, which runs among
+ * the group's members only, under the parent's id. */
+#define PM_CTX_GRP 0x10000000
 
 pm_comm_t *pm_comm(MPI_Comm comm)
 {
@@ -38,10 +46,18 @@ int pm_comm_init(void)
     pm_world.rank = pm_world_rank;
     pm_world.size = pm_world_size;
     pm_world.errh = MPI_ERRORS_ARE_FATAL;
+    pm_world.world = malloc(sizeof(int) * (size_t)pm_world_size);
+    if (!pm_world.world)
+        return MPI_ERR_NO_MEM;
+    for (int i = 0; i < pm_world_size; i++)
+        pm_world.world[i] = i;
+    atomic_store(&pm_world.refs, 1);
     strcpy(pm_world.name, "MPI_COMM_WORLD");
     pm_self.rank = 0;
     pm_self.size = 1;
+    pm_self.world = &pm_world_rank;
     pm_self.errh = MPI_ERRORS_ARE_FATAL;
+    atomic_store(&pm_self.refs, 1);
     strcpy(pm_self.name, "MPI_COMM_SELF");
     pm_handle_set(PM_COMM, PM_INDEX(MPI_COMM_WORLD), &pm_world);
     pm_handle_set(PM_COMM, PM_INDEX(MPI_COMM_SELF), &pm_self);
@@ -52,35 +68,35 @@ void pm_comm_fini(void)
 {
     pm_attrs_clear(&pm_self.attrs, PM_COMM, MPI_COMM_SELF);
     pm_attrs_clear(&pm_world.attrs, PM_COMM, MPI_COMM_WORLD);
+    free(pm_world.world);
+    pm_world.world = NULL;
 }
 
-/* Context ids. World-like communicators are made by collective calls of
- * every process, in the same order everywhere (MPI requires it), so a
- * counter gives each the same id at every process; one-process ones only
- * ever talk to themselves and take ids of their own. */
-static int pm_next_world_ctx = 1, pm_next_self_ctx = 1;
-
-int pm_comm_make(int world_like, MPI_Comm *comm_p)
+void pm_comm_ref(pm_comm_t *c)
 {
-    pm_comm_t *c = calloc(1, sizeof(*c));
-    int rc;
+    atomic_fetch_add(&c->refs, 1);
+}
 
-    if (!c)
-        return MPI_ERR_NO_MEM;
-    c->ctx = world_like ? __atomic_fetch_add(&pm_next_world_ctx, 1, __ATOMIC_RELAXED)
-                        : PM_CTX_SELF | __atomic_fetch_add(&pm_next_self_ctx, 1,
-                                                           __ATOMIC_RELAXED);
-    c->world_like = world_like;
-    c->rank = world_like ? pm_world_rank : 0;
-    c->size = world_like ? pm_world_size : 1;
-    c->errh = MPI_ERRORS_ARE_FATAL;
-    rc = pm_handle_new(PM_COMM, c, &c->handle);
-    if (rc) {
-        free(c);
-        return rc;
-    }
-    *comm_p = c->handle;
-    return 0;
+void pm_comm_unref(pm_comm_t *c)
+{
+    if (atomic_fetch_sub(&c->refs, 1) != 1 || c == &pm_world || c == &pm_self)
+        return;
+    free(c->world);
+    free(c);
+}
+
+/* Move this process's counter past an agreed id. */
+static void pm_ctx_taken(int32_t ctx)
+{
+    int cur = atomic_load(&pm_next_ctx);
+
+    while (cur <= ctx && !atomic_compare_exchange_weak(&pm_next_ctx, &cur, ctx + 1))
+        ;
+}
+
+static int32_t pm_ctx_propose(void)
+{
+    return atomic_fetch_add(&pm_next_ctx, 1);
 }
 
 #define PM_GET_COMM(c, comm, call)                                                            \
@@ -89,6 +105,78 @@ int pm_comm_make(int world_like, MPI_Comm *comm_p)
     if (!c)                                                                                   \
     return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_COMM, call, "%#x is not a communicator",       \
                        (unsigned)(comm))
+
+int pm_comm_allgather(pm_comm_t *c, const void *mine, size_t len, void *all, const char *call)
+{
+    pm_type_t *bt = pm_type(MPI_BYTE);
+    pm_sched_t *s;
+    int rc;
+
+    if (c->size == 1) {
+        memcpy(all, mine, len);
+        return MPI_SUCCESS;
+    }
+    if (pm_comm_is_world(c)) {
+        PM_LOCK(&pm_coll_lock);
+        rc = praas_allgather(mine, len, PRAAS_BYTE, all);
+        PM_UNLOCK(&pm_coll_lock);
+        return rc ? pm_praas_comm(c->handle, rc, PM_CTX_COLL, call) : MPI_SUCCESS;
+    }
+    s = pm_sched_new(c);
+    if (!s)
+        return pm_err_comm(c->handle, MPI_ERR_NO_MEM, call, "no memory");
+    memcpy((char *)all + (size_t)c->rank * len, mine, len);
+    for (int r = 0; r < c->size; r++)
+        if (r != c->rank) {
+            pm_sched_recv(s, r, (char *)all + (size_t)r * len, len, bt);
+            pm_sched_send(s, r, mine, len, bt);
+        }
+    pm_sched_barrier(s);
+    return pm_sched_run(s, call);
+}
+
+/* A new communicator over world ranks (copied) with an agreed context id,
+ * inheriting old's error handler and, through the copy callbacks, its
+ * attributes when copy_attrs. */
+static int pm_comm_new(pm_comm_t *old, const int *world, int n, int32_t ctx, int copy_attrs,
+                       MPI_Comm *newcomm, const char *call)
+{
+    pm_comm_t *c = calloc(1, sizeof(*c));
+    int rc, identity = n == pm_world_size;
+
+    if (c)
+        c->world = malloc(sizeof(int) * (size_t)n);
+    if (!c || !c->world) {
+        free(c);
+        return pm_err_comm(old->handle, MPI_ERR_NO_MEM, call, "no memory for a communicator");
+    }
+    c->rank = -1;
+    for (int i = 0; i < n; i++) {
+        c->world[i] = world[i];
+        if (world[i] == pm_world_rank)
+            c->rank = i;
+        if (world[i] != i)
+            identity = 0;
+    }
+    c->size = n;
+    c->ctx = ctx;
+    c->world_like = identity;
+    atomic_init(&c->refs, 1);
+    atomic_init(&c->coll_seq, 0);
+    pm_errh_ref(old->errh);
+    c->errh = old->errh;
+    rc = pm_handle_new(PM_COMM, c, &c->handle);
+    if (rc) {
+        pm_errh_unref(c->errh);
+        free(c->world);
+        free(c);
+        return pm_err_comm(old->handle, rc, call, "no memory for a handle");
+    }
+    *newcomm = c->handle;
+    if (copy_attrs)
+        return pm_attrs_copy(old->attrs, old->handle, &c->attrs, c->handle, call);
+    return MPI_SUCCESS;
+}
 
 PRAAS_API int MPI_Comm_rank(MPI_Comm comm, int *rank)
 {
@@ -108,49 +196,66 @@ PRAAS_API int MPI_Comm_size(MPI_Comm comm, int *size)
     return MPI_SUCCESS;
 }
 
-/* A new communicator of the given shape that inherits old's error handler
- * and (through the copy callbacks) its attributes. */
-static int pm_comm_derive(pm_comm_t *old, int world_like, int copy_attrs, MPI_Comm *newcomm,
-                          const char *call)
+/* Agree on a context id over c: the largest proposal. */
+static int pm_ctx_agree(pm_comm_t *c, int32_t *ctx_p, const char *call)
 {
-    int rc = pm_comm_make(world_like, newcomm);
-    pm_comm_t *c;
+    int32_t mine = pm_ctx_propose(), *all, ctx = mine;
+    int rc;
 
+    all = malloc(sizeof(int32_t) * (size_t)c->size);
+    if (!all)
+        return pm_err_comm(c->handle, MPI_ERR_NO_MEM, call, "no memory");
+    rc = pm_comm_allgather(c, &mine, sizeof(mine), all, call);
+    for (int r = 0; r < c->size && !rc; r++)
+        ctx = PRAAS_MAX(ctx, all[r]);
+    free(all);
     if (rc)
-        return pm_err_comm(old->handle, rc, call, "no memory for a communicator");
-    c = pm_comm(*newcomm);
-    pm_errh_ref(old->errh);
-    c->errh = old->errh;
-    for (pm_attr_t *a = copy_attrs ? old->attrs : NULL; a; a = a->next) {
-        pm_keyval_t *kv = pm_handle_get(PM_KEYVAL, a->keyval);
-        void *val = NULL;
-        int flag = 0;
-
-        if (!kv || !kv->copy)
-            continue;
-        if (((MPI_Comm_copy_attr_function *)kv->copy)(old->handle, a->keyval, kv->extra,
-                                                      a->val, &val, &flag) != MPI_SUCCESS)
-            return pm_err_comm(old->handle, MPI_ERR_OTHER, call,
-                               "the copy callback of attribute %#x failed",
-                               (unsigned)a->keyval);
-        if (flag)
-            pm_attr_set(&c->attrs, PM_COMM, c->handle, a->keyval, val, call);
-    }
+        return rc;
+    pm_ctx_taken(ctx);
+    *ctx_p = ctx;
     return MPI_SUCCESS;
+}
+
+static int pm_dup(pm_comm_t *c, MPI_Comm *newcomm, const char *call)
+{
+    int32_t ctx;
+    int rc;
+
+    if (!newcomm)
+        return pm_err_comm(c->handle, MPI_ERR_ARG, call, "NULL output");
+    if ((rc = pm_ctx_agree(c, &ctx, call)))
+        return rc;
+    return pm_comm_new(c, c->world, c->size, ctx, 1, newcomm, call);
 }
 
 PRAAS_API int MPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
 {
     PM_GET_COMM(c, comm, "MPI_Comm_dup");
-    if (!newcomm)
-        return pm_err_comm(comm, MPI_ERR_ARG, "MPI_Comm_dup", "NULL output");
-    return pm_comm_derive(c, c->world_like, 1, newcomm, "MPI_Comm_dup");
+    return pm_dup(c, newcomm, "MPI_Comm_dup");
 }
 
 PRAAS_API int MPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm)
 {
     (void)info; /* no communicator hints */
-    return MPI_Comm_dup(comm, newcomm);
+    PM_GET_COMM(c, comm, "MPI_Comm_dup_with_info");
+    return pm_dup(c, newcomm, "MPI_Comm_dup_with_info");
+}
+
+/* The duplicate is made at once (one allgather), and the request is
+ * complete: MPI allows it, at the cost of blocking until every member
+ * calls MPI_Comm_idup. */
+PRAAS_API int MPI_Comm_idup(MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request)
+{
+    int rc;
+
+    PM_GET_COMM(c, comm, "MPI_Comm_idup");
+    if (!request)
+        return pm_err_comm(comm, MPI_ERR_ARG, "MPI_Comm_idup", "NULL request");
+    if ((rc = pm_dup(c, newcomm, "MPI_Comm_idup")))
+        return rc;
+    rc = pm_req_new_multi(NULL, 0, MPI_WIN_NULL, request);
+    return rc ? pm_err_comm(comm, rc, "MPI_Comm_idup", "no memory for a request")
+              : MPI_SUCCESS;
 }
 
 PRAAS_API int MPI_Comm_free(MPI_Comm *comm)
@@ -171,25 +276,47 @@ PRAAS_API int MPI_Comm_free(MPI_Comm *comm)
         return pm_err_comm(*comm, rc, "MPI_Comm_free", "an attribute delete callback failed");
     pm_errh_unref(c->errh);
     pm_handle_del(PM_COMM, c->handle);
-    free(c);
+    pm_comm_unref(c); /* pending non-blocking collectives keep it */
     *comm = MPI_COMM_NULL;
     return MPI_SUCCESS;
 }
 
+/* How two lists of world ranks compare: MPI_IDENT (same order),
+ * MPI_SIMILAR (same members), MPI_UNEQUAL. */
+static int pm_ranks_compare(const int *a, int na, const int *b, int nb)
+{
+    int same_order = 1;
+
+    if (na != nb)
+        return MPI_UNEQUAL;
+    for (int i = 0; i < na; i++) {
+        int found = 0;
+        if (a[i] != b[i])
+            same_order = 0;
+        for (int j = 0; j < nb && !found; j++)
+            found = a[i] == b[j];
+        if (!found)
+            return MPI_UNEQUAL;
+    }
+    return same_order ? MPI_IDENT : MPI_SIMILAR;
+}
+
 PRAAS_API int MPI_Comm_compare(MPI_Comm comm1, MPI_Comm comm2, int *result)
 {
+    int cmp;
+
     PM_GET_COMM(a, comm1, "MPI_Comm_compare");
     pm_comm_t *b = pm_comm(comm2);
 
     if (!b || !result)
         return pm_err_comm(comm1, MPI_ERR_COMM, "MPI_Comm_compare",
                            "second argument is not a communicator, or NULL output");
-    if (a == b)
+    if (a == b) {
         *result = MPI_IDENT;
-    else if (a->world_like == b->world_like || pm_world_size == 1)
-        *result = MPI_CONGRUENT;
-    else
-        *result = MPI_UNEQUAL;
+        return MPI_SUCCESS;
+    }
+    cmp = pm_ranks_compare(a->world, a->size, b->world, b->size);
+    *result = cmp == MPI_IDENT ? MPI_CONGRUENT : cmp;
     return MPI_SUCCESS;
 }
 
@@ -200,7 +327,7 @@ PRAAS_API int MPI_Comm_group(MPI_Comm comm, MPI_Group *group)
     PM_GET_COMM(c, comm, "MPI_Comm_group");
     if (!group)
         return pm_err_comm(comm, MPI_ERR_ARG, "MPI_Comm_group", "NULL output");
-    rc = c->world_like ? pm_group_world(group) : pm_group_make(&pm_world_rank, 1, group);
+    rc = pm_group_make(c->world, c->size, group);
     return rc ? pm_err_comm(comm, rc, "MPI_Comm_group", "no memory") : MPI_SUCCESS;
 }
 
@@ -253,70 +380,57 @@ PRAAS_API int MPI_Comm_get_name(MPI_Comm comm, char *comm_name, int *resultlen)
 
 /* ---- split and create ---- */
 
-/* The result of a split whose colors and keys (pairs, by rank) every
- * process knows: 1 world-like, 0 self-like, -1 none (MPI_UNDEFINED), -2 a
- * shape praas cannot make (for any process: the answer is the same
- * everywhere). */
-static int pm_split_shape(const int *ck, int n, int me)
-{
-    int mine = -1;
-
-    for (int r = 0; r < n; r++) {
-        int color = ck[2 * r], members = 0, ordered = 1, prev = INT_MIN;
-
-        if (color == MPI_UNDEFINED)
-            continue;
-        for (int p = 0; p < n; p++) {
-            if (ck[2 * p] != color)
-                continue;
-            members++;
-            /* Members are ordered by key, then rank: world order needs
-             * non-decreasing keys. */
-            if (ck[2 * p + 1] < prev)
-                ordered = 0;
-            prev = ck[2 * p + 1];
-        }
-        if (members > 1 && (members != n || !ordered))
-            return -2;
-        if (r == me)
-            mine = members == n && n > 1 ? 1 : 0;
-    }
-    return mine;
-}
+typedef struct pm_split_entry {
+    int32_t color, key, ctx;
+} pm_split_entry_t;
 
 static int pm_split(pm_comm_t *c, int color, int key, MPI_Comm *newcomm, const char *call)
 {
-    int mine[2] = {color, key}, *all, shape, rc;
+    pm_split_entry_t mine = {color, key, pm_ctx_propose()}, *all;
+    int32_t ctx = 0;
+    int *world, n = 0, rc;
 
     if (!newcomm)
         return pm_err_comm(c->handle, MPI_ERR_ARG, call, "NULL output");
     if (color < 0 && color != MPI_UNDEFINED)
         return pm_err_comm(c->handle, MPI_ERR_ARG, call, "color %d is negative", color);
-    if (!c->world_like || pm_world_size == 1) {
-        shape = color == MPI_UNDEFINED ? -1 : c->world_like;
-    } else {
-        all = malloc(sizeof(int) * 2 * (size_t)pm_world_size);
-        if (!all)
-            return pm_err_comm(c->handle, MPI_ERR_NO_MEM, call, "no memory");
-        PM_LOCK(&pm_coll_lock);
-        rc = praas_allgather(mine, 2, PRAAS_INT32, all);
-        PM_UNLOCK(&pm_coll_lock);
-        if (rc) {
-            free(all);
-            return pm_praas_comm(c->handle, rc, PM_CTX_COLL, call);
-        }
-        shape = pm_split_shape(all, pm_world_size, pm_world_rank);
+    all = malloc(sizeof(*all) * (size_t)c->size);
+    world = malloc(sizeof(int) * (size_t)c->size);
+    if (!all || !world) {
         free(all);
+        free(world);
+        return pm_err_comm(c->handle, MPI_ERR_NO_MEM, call, "no memory");
     }
-    if (shape == -2)
-        return pm_err_comm(c->handle, MPI_ERR_UNSUPPORTED_OPERATION, call,
-                           "praas supports only communicators of the world's group in world "
-                           "order or of one process; this split makes another group");
-    if (shape == -1) {
+    rc = pm_comm_allgather(c, &mine, sizeof(mine), all, call);
+    if (rc)
+        goto out;
+    /* Every process moves its counter past every proposal (one id for all
+     * the new communicators: they are disjoint). */
+    for (int r = 0; r < c->size; r++)
+        ctx = PRAAS_MAX(ctx, all[r].ctx);
+    pm_ctx_taken(ctx);
+    if (color == MPI_UNDEFINED) {
         *newcomm = MPI_COMM_NULL;
-        return MPI_SUCCESS;
+        goto out;
     }
-    return pm_comm_derive(c, shape, 0, newcomm, call);
+    /* The members in order of key, then of rank in c (an insertion sort:
+     * stable, and communicators are small). */
+    for (int r = 0; r < c->size; r++) {
+        int i;
+        if (all[r].color != color)
+            continue;
+        for (i = n; i > 0 && all[world[i - 1]].key > all[r].key; i--)
+            world[i] = world[i - 1];
+        world[i] = r;
+        n++;
+    }
+    for (int i = 0; i < n; i++)
+        world[i] = c->world[world[i]];
+    rc = pm_comm_new(c, world, n, ctx, 0, newcomm, call);
+out:
+    free(all);
+    free(world);
+    return rc;
 }
 
 PRAAS_API int MPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm)
@@ -325,12 +439,31 @@ PRAAS_API int MPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcom
     return pm_split(c, color, key, newcomm, "MPI_Comm_split");
 }
 
-PRAAS_API int MPI_Comm_split_type(MPI_Comm comm, int split_type, int key, MPI_Info info,
-                                  MPI_Comm *newcomm)
+/* The node of this process, as a color: the launcher places workers in
+ * blocks of consecutive ranks per node and says where this one is in its
+ * block (PRAAS_LOCAL_RANK), so the block's first rank names the node;
+ * without that, a hash of the host name. */
+static int pm_node_color(void)
 {
+    const char *lr = getenv("PRAAS_LOCAL_RANK");
     char host[256] = "";
     unsigned h = 5381;
 
+    if (lr && *lr) {
+        char *end;
+        long l = strtol(lr, &end, 10);
+        if (!*end && l >= 0 && l <= pm_world_rank)
+            return pm_world_rank - (int)l;
+    }
+    gethostname(host, sizeof(host) - 1);
+    for (const char *p = host; *p; p++)
+        h = h * 33 + (unsigned char)*p;
+    return (int)(h & 0x7fffffff);
+}
+
+PRAAS_API int MPI_Comm_split_type(MPI_Comm comm, int split_type, int key, MPI_Info info,
+                                  MPI_Comm *newcomm)
+{
     (void)info;
     PM_GET_COMM(c, comm, "MPI_Comm_split_type");
     if (split_type == MPI_UNDEFINED)
@@ -338,303 +471,133 @@ PRAAS_API int MPI_Comm_split_type(MPI_Comm comm, int split_type, int key, MPI_In
     if (split_type != MPI_COMM_TYPE_SHARED)
         return pm_err_comm(comm, MPI_ERR_ARG, "MPI_Comm_split_type", "unknown split type %d",
                            split_type);
-    /* The node is the color: the host name's hash. */
-    gethostname(host, sizeof(host) - 1);
-    for (const char *p = host; *p; p++)
-        h = h * 33 + (unsigned char)*p;
-    return pm_split(c, (int)(h & 0x7fffffff), key, newcomm, "MPI_Comm_split_type");
+    return pm_split(c, pm_node_color(), key, newcomm, "MPI_Comm_split_type");
 }
 
-static int pm_create(pm_comm_t *c, MPI_Group group, MPI_Comm *newcomm, const char *call)
+/* Check that g's members are all in c. */
+static int pm_group_in_comm(pm_comm_t *c, const pm_group_t *g, const char *call)
 {
-    pm_group_t *g = pm_group(group);
-    int member = -1, identity = 1;
-
-    if (!g || !newcomm)
-        return pm_err_comm(c->handle, MPI_ERR_GROUP, call, "not a group, or NULL output");
     for (int i = 0; i < g->size; i++) {
+        int found = 0;
+        for (int r = 0; r < c->size && !found; r++)
+            found = c->world[r] == g->ranks[i];
+        if (!found)
+            return pm_err_comm(c->handle, MPI_ERR_GROUP, call,
+                               "world rank %d of the group is not in the communicator",
+                               g->ranks[i]);
+    }
+    return MPI_SUCCESS;
+}
+
+static int pm_group_me(const pm_group_t *g)
+{
+    for (int i = 0; i < g->size; i++)
         if (g->ranks[i] == pm_world_rank)
-            member = i;
-        if (g->ranks[i] != i)
-            identity = 0;
-    }
-    if (member < 0) {
-        *newcomm = MPI_COMM_NULL;
-        return MPI_SUCCESS;
-    }
-    if (g->size == 1)
-        return pm_comm_derive(c, 0, 0, newcomm, call);
-    if (c->world_like && identity && g->size == pm_world_size)
-        return pm_comm_derive(c, 1, 0, newcomm, call);
-    return pm_err_comm(c->handle, MPI_ERR_UNSUPPORTED_OPERATION, call,
-                       "a group of %d of the %d processes: praas supports only communicators "
-                       "of the world's group in world order or of one process",
-                       g->size, pm_world_size);
+            return i;
+    return -1;
 }
 
 PRAAS_API int MPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm)
 {
-    PM_GET_COMM(c, comm, "MPI_Comm_create");
-    return pm_create(c, group, newcomm, "MPI_Comm_create");
+    const char *call = "MPI_Comm_create";
+    pm_group_t *g;
+    int32_t ctx;
+    int rc;
+
+    PM_GET_COMM(c, comm, call);
+    g = pm_group(group);
+    if (!g || !newcomm)
+        return pm_err_comm(comm, MPI_ERR_GROUP, call, "not a group, or NULL output");
+    if ((rc = pm_group_in_comm(c, g, call)))
+        return rc;
+    /* Collective over comm: everyone agrees, members keep the result. */
+    if ((rc = pm_ctx_agree(c, &ctx, call)))
+        return rc;
+    if (pm_group_me(g) < 0) {
+        *newcomm = MPI_COMM_NULL;
+        return MPI_SUCCESS;
+    }
+    return pm_comm_new(c, g->ranks, g->size, ctx, 0, newcomm, call);
 }
 
 PRAAS_API int MPI_Comm_create_group(MPI_Comm comm, MPI_Group group, int tag, MPI_Comm *newcomm)
 {
-    (void)tag;
-    PM_GET_COMM(c, comm, "MPI_Comm_create_group");
-    return pm_create(c, group, newcomm, "MPI_Comm_create_group");
-}
+    const char *call = "MPI_Comm_create_group";
+    pm_comm_t tmp = {0};
+    pm_group_t *g;
+    int32_t ctx;
+    int rc, me;
 
-/* ---- attribute caching ---- */
-
-static int pm_tag_ub = INT_MAX, pm_host = MPI_PROC_NULL, pm_io = MPI_ANY_SOURCE,
-           pm_wtime_global = 0, pm_lastused = MPI_ERR_WIN, pm_universe;
-
-int pm_keyval_create(int kind, void (*copy)(void), void (*del)(void), void *extra,
-                     int *keyval_p, const char *call)
-{
-    pm_keyval_t *kv;
-    int rc;
-
-    if (!keyval_p)
-        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, call, "NULL output");
-    kv = calloc(1, sizeof(*kv));
-    if (!kv)
-        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_NO_MEM, call, "no memory");
-    *kv = (pm_keyval_t){kind, copy, del, extra};
-    rc = pm_handle_new(PM_KEYVAL, kv, keyval_p);
-    if (rc) {
-        free(kv);
-        return pm_err_comm(MPI_COMM_WORLD, rc, call, "no memory");
-    }
-    return MPI_SUCCESS;
-}
-
-int pm_keyval_free(int kind, int *keyval_p, const char *call)
-{
-    pm_keyval_t *kv = keyval_p ? pm_handle_get(PM_KEYVAL, *keyval_p) : NULL;
-
-    if (!kv || kv->kind != kind)
-        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_KEYVAL, call, "not a keyval of this kind");
-    /* Attributes still set keep using it: the object stays, only the
-     * handle goes invalid for new uses (a small leak by design). */
-    *keyval_p = MPI_KEYVAL_INVALID;
-    return MPI_SUCCESS;
-}
-
-static int pm_attr_call_delete(int kind, int handle, pm_attr_t *a)
-{
-    pm_keyval_t *kv = pm_handle_get(PM_KEYVAL, a->keyval);
-
-    if (!kv || !kv->del)
-        return MPI_SUCCESS;
-    if (kind == PM_WIN)
-        return ((MPI_Win_delete_attr_function *)kv->del)(handle, a->keyval, a->val, kv->extra);
-    return ((MPI_Comm_delete_attr_function *)kv->del)(handle, a->keyval, a->val, kv->extra);
-}
-
-int pm_attrs_clear(pm_attr_t **list, int kind, int handle)
-{
-    int rc = MPI_SUCCESS;
-
-    while (*list) {
-        pm_attr_t *a = *list;
-        if (pm_attr_call_delete(kind, handle, a) != MPI_SUCCESS)
-            rc = MPI_ERR_OTHER;
-        *list = a->next;
-        free(a);
-    }
-    return rc;
-}
-
-int pm_attr_set(pm_attr_t **list, int kind, int handle, int keyval, void *val, const char *call)
-{
-    pm_keyval_t *kv = pm_handle_get(PM_KEYVAL, keyval);
-    pm_attr_t *a;
-
-    if (!kv || kv->kind != kind)
-        return MPI_ERR_KEYVAL;
-    for (a = *list; a; a = a->next)
-        if (a->keyval == keyval)
-            break;
-    if (a) {
-        if (pm_attr_call_delete(kind, handle, a) != MPI_SUCCESS)
-            return MPI_ERR_OTHER;
-    } else {
-        a = calloc(1, sizeof(*a));
-        if (!a)
-            return MPI_ERR_NO_MEM;
-        a->keyval = keyval;
-        a->next = *list;
-        *list = a;
-    }
-    (void)call;
-    a->val = val;
-    return MPI_SUCCESS;
-}
-
-int pm_attr_get(pm_attr_t *list, int keyval, void *val_p, int *flag_p)
-{
-    *flag_p = 0;
-    for (pm_attr_t *a = list; a; a = a->next)
-        if (a->keyval == keyval) {
-            *(void **)val_p = a->val;
-            *flag_p = 1;
-        }
-    return MPI_SUCCESS;
-}
-
-int pm_attr_delete(pm_attr_t **list, int kind, int handle, int keyval, const char *call)
-{
-    (void)call;
-    for (pm_attr_t **pp = list; *pp; pp = &(*pp)->next) {
-        pm_attr_t *a = *pp;
-        if (a->keyval != keyval)
-            continue;
-        if (pm_attr_call_delete(kind, handle, a) != MPI_SUCCESS)
-            return MPI_ERR_OTHER;
-        *pp = a->next;
-        free(a);
+    PM_GET_COMM(c, comm, call);
+    g = pm_group(group);
+    if (!g || !newcomm)
+        return pm_err_comm(comm, MPI_ERR_GROUP, call, "not a group, or NULL output");
+    if (tag < 0)
+        return pm_err_comm(comm, MPI_ERR_TAG, call, "tag %d is negative", tag);
+    if ((rc = pm_group_in_comm(c, g, call)))
+        return rc;
+    me = pm_group_me(g);
+    if (me < 0) {
+        *newcomm = MPI_COMM_NULL;
         return MPI_SUCCESS;
     }
-    return MPI_ERR_KEYVAL;
+    /* Collective over the group only: agree among its members, in a
+     * context of the parent's that the tag keeps apart from concurrent
+     * calls with other groups. */
+    tmp.handle = c->handle;
+    tmp.ctx = c->ctx | PM_CTX_GRP;
+    tmp.rank = me;
+    tmp.size = g->size;
+    tmp.world = g->ranks;
+    atomic_init(&tmp.coll_seq, (unsigned)tag);
+    atomic_init(&tmp.refs, 2); /* never freed through unref */
+    if ((rc = pm_ctx_agree(&tmp, &ctx, call)))
+        return rc;
+    return pm_comm_new(c, g->ranks, g->size, ctx, 0, newcomm, call);
 }
 
-PRAAS_API int MPI_Comm_create_keyval(MPI_Comm_copy_attr_function *copy_fn,
-                                     MPI_Comm_delete_attr_function *delete_fn, int *keyval,
-                                     void *extra_state)
+int pm_comm_private(pm_comm_t *c, pm_comm_t **copy_p, const char *call)
 {
-    PM_CHECK_INIT("MPI_Comm_create_keyval");
-    return pm_keyval_create(PM_COMM, (void (*)(void))copy_fn, (void (*)(void))delete_fn,
-                            extra_state, keyval, "MPI_Comm_create_keyval");
-}
-
-PRAAS_API int MPI_Comm_free_keyval(int *keyval)
-{
-    PM_CHECK_INIT("MPI_Comm_free_keyval");
-    return pm_keyval_free(PM_COMM, keyval, "MPI_Comm_free_keyval");
-}
-
-PRAAS_API int MPI_Comm_set_attr(MPI_Comm comm, int keyval, void *attribute_val)
-{
+    pm_comm_t *p;
+    int32_t ctx;
     int rc;
 
-    PM_GET_COMM(c, comm, "MPI_Comm_set_attr");
-    rc = pm_attr_set(&c->attrs, PM_COMM, comm, keyval, attribute_val, "MPI_Comm_set_attr");
-    return rc ? pm_err_comm(comm, rc, "MPI_Comm_set_attr",
-                            "keyval %#x: not a communicator keyval, or its callback failed",
-                            (unsigned)keyval)
-              : MPI_SUCCESS;
-}
-
-PRAAS_API int MPI_Comm_get_attr(MPI_Comm comm, int keyval, void *attribute_val, int *flag)
-{
-    int *predef = NULL;
-
-    PM_GET_COMM(c, comm, "MPI_Comm_get_attr");
-    if (!attribute_val || !flag)
-        return pm_err_comm(comm, MPI_ERR_ARG, "MPI_Comm_get_attr", "NULL output");
-    pm_universe = pm_world_size;
-    switch (keyval) {
-    case MPI_TAG_UB: predef = &pm_tag_ub; break;
-    case MPI_HOST: predef = &pm_host; break;
-    case MPI_IO: predef = &pm_io; break;
-    case MPI_WTIME_IS_GLOBAL: predef = &pm_wtime_global; break;
-    case MPI_UNIVERSE_SIZE: predef = &pm_universe; break;
-    case MPI_LASTUSEDCODE: predef = &pm_lastused; break;
-    case MPI_APPNUM: *flag = 0; return MPI_SUCCESS;
-    default: break;
+    if ((rc = pm_ctx_agree(c, &ctx, call)))
+        return rc;
+    p = calloc(1, sizeof(*p));
+    if (p)
+        p->world = malloc(sizeof(int) * (size_t)c->size);
+    if (!p || !p->world) {
+        free(p);
+        return pm_err_comm(c->handle, MPI_ERR_NO_MEM, call, "no memory");
     }
-    if (predef) {
-        *(int **)attribute_val = predef;
-        *flag = 1;
-        return MPI_SUCCESS;
-    }
-    {
-        pm_keyval_t *kv = pm_handle_get(PM_KEYVAL, keyval);
-        if (!kv || kv->kind != PM_COMM)
-            return pm_err_comm(comm, MPI_ERR_KEYVAL, "MPI_Comm_get_attr",
-                               "%#x is not a communicator keyval", (unsigned)keyval);
-    }
-    return pm_attr_get(c->attrs, keyval, attribute_val, flag);
-}
-
-PRAAS_API int MPI_Comm_delete_attr(MPI_Comm comm, int keyval)
-{
-    int rc;
-
-    PM_GET_COMM(c, comm, "MPI_Comm_delete_attr");
-    rc = pm_attr_delete(&c->attrs, PM_COMM, comm, keyval, "MPI_Comm_delete_attr");
-    return rc ? pm_err_comm(comm, rc, "MPI_Comm_delete_attr",
-                            "keyval %#x is not set, or its delete callback failed",
-                            (unsigned)keyval)
-              : MPI_SUCCESS;
-}
-
-/* The predefined callbacks. */
-PRAAS_API int praas_mpi_comm_null_copy_fn(MPI_Comm c, int k, void *e, void *in, void *out,
-                                          int *flag)
-{
-    (void)c, (void)k, (void)e, (void)in, (void)out;
-    *flag = 0;
+    memcpy(p->world, c->world, sizeof(int) * (size_t)c->size);
+    p->handle = MPI_COMM_WORLD; /* no handle of its own: failures go to the world's */
+    p->ctx = ctx;
+    p->rank = c->rank;
+    p->size = c->size;
+    p->errh = MPI_ERRORS_RETURN;
+    atomic_init(&p->refs, 1);
+    atomic_init(&p->coll_seq, 0);
+    *copy_p = p;
     return MPI_SUCCESS;
 }
 
-PRAAS_API int praas_mpi_comm_dup_fn(MPI_Comm c, int k, void *e, void *in, void *out, int *flag)
-{
-    (void)c, (void)k, (void)e;
-    *(void **)out = in;
-    *flag = 1;
-    return MPI_SUCCESS;
-}
-
-PRAAS_API int praas_mpi_comm_null_delete_fn(MPI_Comm c, int k, void *v, void *e)
-{
-    (void)c, (void)k, (void)v, (void)e;
-    return MPI_SUCCESS;
-}
-
-PRAAS_API int praas_mpi_win_null_copy_fn(MPI_Win w, int k, void *e, void *in, void *out,
-                                         int *flag)
-{
-    (void)w, (void)k, (void)e, (void)in, (void)out;
-    *flag = 0;
-    return MPI_SUCCESS;
-}
-
-PRAAS_API int praas_mpi_win_dup_fn(MPI_Win w, int k, void *e, void *in, void *out, int *flag)
-{
-    (void)w, (void)k, (void)e;
-    *(void **)out = in;
-    *flag = 1;
-    return MPI_SUCCESS;
-}
-
-PRAAS_API int praas_mpi_win_null_delete_fn(MPI_Win w, int k, void *v, void *e)
-{
-    (void)w, (void)k, (void)v, (void)e;
-    return MPI_SUCCESS;
-}
-
-PRAAS_API int praas_mpi_type_null_copy_fn(MPI_Datatype t, int k, void *e, void *in, void *out,
-                                          int *flag)
-{
-    (void)t, (void)k, (void)e, (void)in, (void)out;
-    *flag = 0;
-    return MPI_SUCCESS;
-}
-
-PRAAS_API int praas_mpi_type_dup_fn(MPI_Datatype t, int k, void *e, void *in, void *out,
-                                    int *flag)
-{
-    (void)t, (void)k, (void)e;
-    *(void **)out = in;
-    *flag = 1;
-    return MPI_SUCCESS;
-}
-
-PRAAS_API int praas_mpi_type_null_delete_fn(MPI_Datatype t, int k, void *v, void *e)
-{
-    (void)t, (void)k, (void)v, (void)e;
-    return MPI_SUCCESS;
-}
+/* The profiling interface: the calls of this file under their PMPI_ names. */
+PM_PMPI(MPI_Comm_rank)
+PM_PMPI(MPI_Comm_size)
+PM_PMPI(MPI_Comm_dup)
+PM_PMPI(MPI_Comm_dup_with_info)
+PM_PMPI(MPI_Comm_idup)
+PM_PMPI(MPI_Comm_free)
+PM_PMPI(MPI_Comm_compare)
+PM_PMPI(MPI_Comm_group)
+PM_PMPI(MPI_Comm_test_inter)
+PM_PMPI(MPI_Comm_get_parent)
+PM_PMPI(MPI_Topo_test)
+PM_PMPI(MPI_Comm_set_name)
+PM_PMPI(MPI_Comm_get_name)
+PM_PMPI(MPI_Comm_split)
+PM_PMPI(MPI_Comm_split_type)
+PM_PMPI(MPI_Comm_create)
+PM_PMPI(MPI_Comm_create_group)

@@ -474,3 +474,21 @@ PRAAS_API int MPI_Op_commutative(MPI_Op op, int *commute)
     *commute = o->commute;
     return MPI_SUCCESS;
 }
+
+/* The profiling interface: the calls of this file under their PMPI_ names. */
+PM_PMPI(MPI_Type_size)
+PM_PMPI(MPI_Type_size_x)
+PM_PMPI(MPI_Type_get_extent)
+PM_PMPI(MPI_Type_get_extent_x)
+PM_PMPI(MPI_Type_get_true_extent)
+PM_PMPI(MPI_Type_get_true_extent_x)
+PM_PMPI(MPI_Type_commit)
+PM_PMPI(MPI_Type_free)
+PM_PMPI(MPI_Type_set_name)
+PM_PMPI(MPI_Type_get_name)
+PM_PMPI(MPI_Get_count)
+PM_PMPI(MPI_Get_elements)
+PM_PMPI(MPI_Get_elements_x)
+PM_PMPI(MPI_Op_create)
+PM_PMPI(MPI_Op_free)
+PM_PMPI(MPI_Op_commutative)

@@ -236,3 +236,24 @@ PRAAS_API MPI_Aint MPI_Aint_diff(MPI_Aint addr1, MPI_Aint addr2)
 {
     return (MPI_Aint)((uintptr_t)addr1 - (uintptr_t)addr2);
 }
+
+/* The profiling interface: the calls of this file under their PMPI_ names. */
+PM_PMPI(MPI_Init)
+PM_PMPI(MPI_Init_thread)
+PM_PMPI(MPI_Finalize)
+PM_PMPI(MPI_Initialized)
+PM_PMPI(MPI_Finalized)
+PM_PMPI(MPI_Abort)
+PM_PMPI(MPI_Query_thread)
+PM_PMPI(MPI_Is_thread_main)
+PM_PMPI(MPI_Wtime)
+PM_PMPI(MPI_Wtick)
+PM_PMPI(MPI_Get_processor_name)
+PM_PMPI(MPI_Get_version)
+PM_PMPI(MPI_Get_library_version)
+PM_PMPI(MPI_Pcontrol)
+PM_PMPI(MPI_Alloc_mem)
+PM_PMPI(MPI_Free_mem)
+PM_PMPI(MPI_Get_address)
+PM_PMPI(MPI_Aint_add)
+PM_PMPI(MPI_Aint_diff)

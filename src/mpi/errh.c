@@ -416,7 +416,7 @@ PRAAS_API int MPI_Comm_call_errhandler(MPI_Comm comm, int errorcode)
     if (!c)
         return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_COMM, "MPI_Comm_call_errhandler",
                            "not a communicator");
-    if (MPI_Error_string(errorcode, msg, &len))
+    if (PMPI_Error_string(errorcode, msg, &len))
         snprintf(msg, sizeof(msg), "error code %d", errorcode);
     pm_invoke(c->errh, 0, comm, errorcode, msg);
     return MPI_SUCCESS;
@@ -431,7 +431,7 @@ PRAAS_API int MPI_Win_call_errhandler(MPI_Win win, int errorcode)
     if (h == MPI_ERRHANDLER_NULL)
         return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_WIN, "MPI_Win_call_errhandler",
                            "not a window");
-    if (MPI_Error_string(errorcode, msg, &len))
+    if (PMPI_Error_string(errorcode, msg, &len))
         snprintf(msg, sizeof(msg), "error code %d", errorcode);
     pm_invoke(h, 1, win, errorcode, msg);
     return MPI_SUCCESS;
@@ -458,3 +458,14 @@ int pm_unsupported(MPI_Comm comm, const char *call)
     return pm_raise(0, pm_comm(comm) ? comm : MPI_COMM_WORLD, MPI_ERR_UNSUPPORTED_OPERATION,
                     msg);
 }
+
+/* The profiling interface: the calls of this file under their PMPI_ names. */
+PM_PMPI(MPI_Error_class)
+PM_PMPI(MPI_Error_string)
+PM_PMPI(MPI_Comm_create_errhandler)
+PM_PMPI(MPI_Win_create_errhandler)
+PM_PMPI(MPI_Errhandler_free)
+PM_PMPI(MPI_Comm_set_errhandler)
+PM_PMPI(MPI_Comm_get_errhandler)
+PM_PMPI(MPI_Comm_call_errhandler)
+PM_PMPI(MPI_Win_call_errhandler)

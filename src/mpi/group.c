@@ -384,3 +384,18 @@ PRAAS_API int MPI_Dims_create(int nnodes, int ndims, int dims[])
     }
     return MPI_SUCCESS;
 }
+
+/* The profiling interface: the calls of this file under their PMPI_ names. */
+PM_PMPI(MPI_Group_size)
+PM_PMPI(MPI_Group_rank)
+PM_PMPI(MPI_Group_translate_ranks)
+PM_PMPI(MPI_Group_compare)
+PM_PMPI(MPI_Group_union)
+PM_PMPI(MPI_Group_intersection)
+PM_PMPI(MPI_Group_difference)
+PM_PMPI(MPI_Group_incl)
+PM_PMPI(MPI_Group_excl)
+PM_PMPI(MPI_Group_range_incl)
+PM_PMPI(MPI_Group_range_excl)
+PM_PMPI(MPI_Group_free)
+PM_PMPI(MPI_Dims_create)

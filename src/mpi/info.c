@@ -249,3 +249,14 @@ PRAAS_API int MPI_Info_free(MPI_Info *info)
     *info = MPI_INFO_NULL;
     return MPI_SUCCESS;
 }
+
+/* The profiling interface: the calls of this file under their PMPI_ names. */
+PM_PMPI(MPI_Info_create)
+PM_PMPI(MPI_Info_set)
+PM_PMPI(MPI_Info_get)
+PM_PMPI(MPI_Info_get_valuelen)
+PM_PMPI(MPI_Info_get_nkeys)
+PM_PMPI(MPI_Info_get_nthkey)
+PM_PMPI(MPI_Info_delete)
+PM_PMPI(MPI_Info_dup)
+PM_PMPI(MPI_Info_free)

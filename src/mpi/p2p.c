@@ -415,6 +415,72 @@ int pm_p2p_probe(pm_comm_t *c, int32_t ctx, int src, int tag, int block, int *sr
     return found;
 }
 
+/* Take the first matching unexpected message out of the list. */
+static pm_msg_t *pm_p2p_take(int32_t ctx, int src, int tag)
+{
+    pm_msg_t *m, **pp;
+
+    pthread_mutex_lock(&pm_p2p_lock);
+    for (pp = &pm_unexp; (m = *pp); pp = &m->next)
+        if (pm_match(ctx, src, tag, &m->h))
+            break;
+    if (m) {
+        *pp = m->next;
+        if (pm_unexp_tail == &m->next)
+            pm_unexp_tail = pp;
+        m->next = NULL;
+    }
+    pthread_mutex_unlock(&pm_p2p_lock);
+    return m;
+}
+
+void *pm_p2p_mprobe(pm_comm_t *c, int32_t ctx, int src, int tag, int block, int *src_p,
+                    int *tag_p, MPI_Count *bytes_p)
+{
+    tp_ctx_t *tp = core_tp();
+    core_waiter_t w;
+    pm_msg_t *m;
+
+    (void)c;
+    m = pm_p2p_take(ctx, src, tag);
+    if (!m && tp && !block) {
+        tp_progress(tp);
+        m = pm_p2p_take(ctx, src, tag);
+    } else if (!m && tp) {
+        core_wait_init(&w, tp);
+        while (!(m = pm_p2p_take(ctx, src, tag)))
+            core_wait_step(&w, tp_progress(tp));
+        core_wait_done(&w);
+    }
+    if (m) {
+        *src_p = m->h.src;
+        *tag_p = m->h.tag;
+        *bytes_p = (MPI_Count)m->h.len;
+    }
+    return m;
+}
+
+int pm_p2p_mrecv(pm_comm_t *c, void *msg, void *buf, size_t count, pm_type_t *t,
+                 pm_req_t **req_p)
+{
+    pm_msg_t *m = msg;
+    pm_req_t *r = pm_req_alloc(PM_REQ_RECV, c, m->h.ctx);
+
+    if (!r)
+        return MPI_ERR_NO_MEM;
+    r->buf = buf;
+    r->count = count;
+    r->type = t;
+    pm_type_ref(t);
+    r->src = m->h.src;
+    r->tag = m->h.tag;
+    pm_recv_fill(r, &m->h, m->data, m->world_src);
+    free(m->data);
+    free(m);
+    *req_p = r;
+    return 0;
+}
+
 int pm_p2p_cancel(pm_req_t *r)
 {
     pm_req_t *q, **pp;
@@ -453,17 +519,18 @@ void pm_p2p_release(pm_req_t *r)
 
 /* ---- helpers for the collectives built on point-to-point ---- */
 
-int pm_coll_sendrecv(pm_comm_t *c, const void *sbuf, size_t scount, pm_type_t *st, int dest,
-                     void *rbuf, size_t rcount, pm_type_t *rt, int src, const char *call)
+int pm_coll_sendrecv(pm_comm_t *c, int tag, const void *sbuf, size_t scount, pm_type_t *st,
+                     int dest, void *rbuf, size_t rcount, pm_type_t *rt, int src,
+                     const char *call)
 {
     int32_t ctx = c->ctx | PM_CTX_COLL;
     pm_req_t *rr = NULL, *sr = NULL;
     int rc = 0, err;
 
-    if (src != MPI_PROC_NULL && (rc = pm_p2p_recv(c, ctx, rbuf, rcount, rt, src, 0, &rr)))
+    if (src != MPI_PROC_NULL && (rc = pm_p2p_recv(c, ctx, rbuf, rcount, rt, src, tag, &rr)))
         return pm_err_comm(c->handle, rc, call, "no memory for a receive");
     if (dest != MPI_PROC_NULL)
-        rc = pm_p2p_send_typed(c, ctx, sbuf, scount, st, dest, 0, 0, &sr);
+        rc = pm_p2p_send_typed(c, ctx, sbuf, scount, st, dest, tag, 0, &sr);
     if (rc) {
         if (rr) {
             if (pm_p2p_cancel(rr))

@@ -3,8 +3,11 @@
  * objects behind MPI handles, error reporting, and the thread-safety
  * switches. Prefix pm_ ("praas MPI").
  *
- * The layer maps each MPI call onto the public praas API (praas.h) and
- * adds no communication of its own.
+ * The layer maps each MPI call onto the public praas API (praas.h) where
+ * praas has the same thing (windows, the world's collectives); what praas
+ * lacks (point-to-point, collectives of sub-communicators, non-blocking
+ * collectives) runs on one engine over the core's active messages (p2p.c,
+ * sched.c), and windows over a sub-communicator on rma's group windows.
  */
 #ifndef PRAAS_MPI_PM_H
 #define PRAAS_MPI_PM_H
@@ -32,6 +35,7 @@ typedef enum pm_kind {
     PM_INFO = 0x0f,
     PM_ERRH = 0x10,
     PM_REQ = 0x11,
+    PM_MSG = 0x12, /* matched-probe messages (MPI_MESSAGE_NULL is index 0) */
     PM_KEYVAL = 0x14,
 } pm_kind_t;
 
@@ -51,6 +55,15 @@ void *pm_handle_get(pm_kind_t kind, int handle);
 void pm_handle_set(pm_kind_t kind, int index, void *obj);
 /* Forget a handle (the caller frees the object). */
 void pm_handle_del(pm_kind_t kind, int handle);
+
+/* ---- the profiling interface ----
+ * Every MPI_ call is also exported as PMPI_, a weak alias of the same code
+ * (each file ends with the list of its calls), so a tool can define its
+ * own MPI_Send that counts and calls PMPI_Send: the program's definition
+ * takes precedence over the library's. The layer's own calls between MPI
+ * functions go through static helpers, so a tool sees only the user's. */
+#define PM_PMPI(fn)                                                                           \
+    extern __typeof__(fn) P##fn __attribute__((weak, alias(#fn), visibility("default")));
 
 /* ---- state ---- */
 extern int pm_state;         /* 0 before MPI_Init, 1 initialized, 2 finalized */
@@ -138,6 +151,10 @@ int pm_attr_delete(pm_attr_t **list, int kind, int handle, int keyval, const cha
 int pm_keyval_create(int kind, void (*copy)(void), void (*del)(void), void *extra,
                      int *keyval_p, const char *call);
 int pm_keyval_free(int kind, int *keyval_p, const char *call);
+/* Copy the attributes of communicator old (list from) to comm (list to)
+ * through their copy callbacks. 0 or an MPI error raised on old. */
+int pm_attrs_copy(pm_attr_t *from, MPI_Comm old, pm_attr_t **to, MPI_Comm comm,
+                  const char *call);
 
 /* ---- communicators and groups ---- */
 typedef struct pm_group {
@@ -148,10 +165,16 @@ typedef struct pm_group {
 
 typedef struct pm_comm {
     int handle;
-    int32_t ctx; /* context id of its messages: equal at every process for
-                  * the world-like ones (created collectively, in order) */
-    int world_like; /* 1: the world's group in world order; 0: this process alone */
+    int32_t ctx; /* context id of its messages, agreed by its members at
+                  * creation (comm.c), so communicators never share one */
+    int world_like; /* the world's group in world order: windows and
+                     * collectives map onto praas's own */
     int rank, size;
+    int *world;     /* the world rank of each rank */
+    atomic_uint coll_seq; /* collectives on the point-to-point engine started
+                           * on it: the same count at every member, so
+                           * seq is the tag that keeps instances apart */
+    atomic_int refs;      /* the handle and every pending schedule */
     MPI_Errhandler errh;
     pm_attr_t *attrs;
     char name[MPI_MAX_OBJECT_NAME];
@@ -164,13 +187,29 @@ static inline int pm_comm_is_world(const pm_comm_t *c)
 {
     return c->world_like || pm_world_size == 1;
 }
+/* A reference for a pending operation; unref frees a communicator whose
+ * handle was freed when the last reference goes. */
+void pm_comm_ref(pm_comm_t *c);
+void pm_comm_unref(pm_comm_t *c);
+/* The tag of the next collective on c's point-to-point context. */
+static inline int pm_coll_tag(pm_comm_t *c)
+{
+    return (int)(atomic_fetch_add(&c->coll_seq, 1) & 0x0fffffff);
+}
+/* Every member's len bytes (all[r * len] from rank r): praas_allgather on
+ * a world-like communicator, the engine elsewhere. 0 or an MPI error
+ * raised on c. */
+int pm_comm_allgather(pm_comm_t *c, const void *mine, size_t len, void *all, const char *call);
+/* A communicator without a handle over c's group, with a context id of
+ * its own (collective over c): windows over a sub-communicator talk in
+ * it. Freed with pm_comm_unref. 0 or an MPI error raised on c. */
+int pm_comm_private(pm_comm_t *c, pm_comm_t **copy_p, const char *call);
 pm_group_t *pm_group(MPI_Group g);
 /* A new group handle over world ranks (copied). */
 int pm_group_make(const int *ranks, int n, MPI_Group *group_p);
 int pm_group_world(MPI_Group *group_p);
 int pm_comm_init(void);
 void pm_comm_fini(void);
-int pm_comm_make(int world_like, MPI_Comm *comm_p);
 
 /* ---- info ---- */
 int pm_info_init(void);
@@ -277,13 +316,17 @@ typedef struct pm_win {
     MPI_Win handle;
     praas_win_t pw;
     pthread_mutex_t lock; /* serializes praas calls on pw (MPI_THREAD_MULTIPLE) */
-    int nranks;           /* ranks of the window: the world's */
+    int nranks;           /* ranks of the window (its communicator's) */
+    int *world;           /* world rank of each window rank (praas's windows
+                           * take world ranks); NULL: the world's order */
+    pm_comm_t *sync;      /* windows over a sub-communicator: a private
+                           * communicator (own context) for rma's exchanges */
     int flavor;           /* MPI_WIN_FLAVOR_* */
     int model;            /* MPI_WIN_UNIFIED */
     void *base;           /* this rank's memory, as MPI_WIN_BASE gives it */
     MPI_Aint size;
     int disp_unit;
-    int *dus; /* every rank's disp_unit (derived target datatypes address bytes) */
+    int *dus; /* every world rank's disp_unit (derived target datatypes address bytes) */
     MPI_Errhandler errh;
     MPI_Info info; /* the hints set by the user, ignored */
     pm_attr_t *attrs;
@@ -291,6 +334,11 @@ typedef struct pm_win {
 } pm_win_t;
 
 pm_win_t *pm_win(MPI_Win win);
+/* The world rank (praas's target) of window rank r. */
+static inline int pm_win_world(const pm_win_t *w, int r)
+{
+    return w->world ? w->world[r] : r;
+}
 MPI_Errhandler pm_win_errh(MPI_Win win);
 int pm_errh_fits(MPI_Errhandler h, int is_win);
 
@@ -300,7 +348,15 @@ int pm_errh_fits(MPI_Errhandler h, int is_win);
  * (sends and receives of p2p.c). p2p requests are completed by the
  * matching engine, possibly in the progress thread: `done` is set last,
  * with release order, after the data and the status. */
-typedef enum pm_req_kind { PM_REQ_RMA, PM_REQ_SEND, PM_REQ_RECV } pm_req_kind_t;
+typedef enum pm_req_kind {
+    PM_REQ_RMA,
+    PM_REQ_SEND,
+    PM_REQ_RECV,
+    PM_REQ_COLL,    /* a non-blocking collective: a schedule (sched.c) */
+    PM_REQ_PERSIST, /* a persistent request: its current operation in `cur` */
+} pm_req_kind_t;
+
+typedef struct pm_sched pm_sched_t;
 
 typedef struct pm_req {
     struct pm_req *next; /* in the engine's posted-receive or sync-send list */
@@ -323,6 +379,16 @@ typedef struct pm_req {
     int freed;            /* MPI_Request_free'd while active: the engine frees it */
     int st_source, st_tag, st_cancelled, st_err; /* the status (st_err: a class) */
     MPI_Count st_bytes;
+    /* non-blocking collectives */
+    pm_sched_t *sched;
+    /* persistent: the arguments, and the operation of the last MPI_Start
+     * (NULL: inactive) */
+    struct pm_req *cur;
+    int p_active; /* started and not yet completed by a wait or test */
+    int p_send, p_mode, p_peer, p_tag;
+    const void *p_buf;
+    int p_count;
+    MPI_Datatype p_dt;
 } pm_req_t;
 
 /* A request for a praas one-sided request (pr), or an already complete one
@@ -351,7 +417,7 @@ void pm_p2p_fini(void);
 /* The world rank of comm rank r. */
 static inline int pm_comm_world_rank(const pm_comm_t *c, int r)
 {
-    return c->world_like ? r : pm_world_rank;
+    return c->world[r];
 }
 /* Send len packed bytes to comm rank dest (not MPI_PROC_NULL) with ctx
  * (c->ctx, or c->ctx | PM_CTX_COLL). The data is copied before return; a
@@ -384,9 +450,65 @@ int pm_p2p_cancel(pm_req_t *r);
 /* Release r after MPI_Request_free: now if complete, else when it is. */
 void pm_p2p_release(pm_req_t *r);
 /* Blocking helpers for the collectives built on point-to-point (ctx
- * c->ctx | PM_CTX_COLL). Return 0 or an MPI error already raised on c. */
-int pm_coll_sendrecv(pm_comm_t *c, const void *sbuf, size_t scount, pm_type_t *st, int dest,
-                     void *rbuf, size_t rcount, pm_type_t *rt, int src, const char *call);
+ * c->ctx | PM_CTX_COLL, tag from pm_coll_tag). Return 0 or an MPI error
+ * already raised on c. */
+int pm_coll_sendrecv(pm_comm_t *c, int tag, const void *sbuf, size_t scount, pm_type_t *st,
+                     int dest, void *rbuf, size_t rcount, pm_type_t *rt, int src,
+                     const char *call);
+
+/* Matched probe: take the first message matching (ctx, src, tag) out of
+ * the unexpected list (block: wait for one). Returns it (an opaque pointer)
+ * with its status fields, or NULL. */
+void *pm_p2p_mprobe(pm_comm_t *c, int32_t ctx, int src, int tag, int block, int *src_p,
+                    int *tag_p, MPI_Count *bytes_p);
+/* Receive a message of pm_p2p_mprobe into a new receive request, complete
+ * at once; frees the message. */
+int pm_p2p_mrecv(pm_comm_t *c, void *msg, void *buf, size_t count, pm_type_t *t,
+                 pm_req_t **req_p);
+
+/* ---- schedules (sched.c): collectives on the point-to-point engine ----
+ * A schedule is a list of steps run in order: sends, receives (posted),
+ * local copies and reductions, and barriers that wait for every receive
+ * posted before them. Blocking collectives on sub-communicators run one to
+ * its end; non-blocking collectives hand one to a request, advanced by
+ * MPI_Test and MPI_Wait. */
+pm_sched_t *pm_sched_new(pm_comm_t *c);
+void pm_sched_free(pm_sched_t *s);
+/* Steps; each returns 0 or MPI_ERR_NO_MEM (remembered: pm_sched_start
+ * fails then). Buffers must live until the schedule ends. */
+int pm_sched_send(pm_sched_t *s, int peer, const void *buf, size_t count, pm_type_t *t);
+int pm_sched_recv(pm_sched_t *s, int peer, void *buf, size_t count, pm_type_t *t);
+int pm_sched_barrier(pm_sched_t *s);
+/* dst = src, through the packed form (count elements of each type). */
+int pm_sched_copy(pm_sched_t *s, const void *src, size_t scount, pm_type_t *st, void *dst,
+                  size_t dcount, pm_type_t *dt);
+/* inout = in OP inout on count elements of t (dense or packed). */
+int pm_sched_op(pm_sched_t *s, const void *in, void *inout, size_t count, pm_type_t *t,
+                pm_op_t *op);
+/* A scratch buffer freed with the schedule (NULL: no memory). */
+void *pm_sched_tmp(pm_sched_t *s, size_t bytes);
+/* Advance: 1 done, 0 not yet; *err_p an MPI class on failure. */
+int pm_sched_progress(pm_sched_t *s, int *err_p);
+/* Run to the end and free; 0 or an MPI error raised on the communicator. */
+int pm_sched_run(pm_sched_t *s, const char *call);
+/* The same without raising: 0 or the MPI class of the failure. */
+int pm_sched_finish(pm_sched_t *s);
+/* A request for a started schedule (it owns it). */
+int pm_sched_request(pm_sched_t *s, MPI_Request *req_p, const char *call);
+/* Advance a collective request (block: to its end); whether it is done. */
+int pm_sched_req_poll(pm_req_t *r, int block, const char *call);
+
+/* The collectives as schedules (nbcoll.c), for any communicator. Buffers
+ * as MPI gives them (MPI_IN_PLACE included); arguments already checked. */
+int pm_nb_barrier(pm_comm_t *c, pm_sched_t *s);
+int pm_nb_bcast(pm_comm_t *c, pm_sched_t *s, void *buf, size_t count, pm_type_t *t, int root);
+int pm_nb_reduce(pm_comm_t *c, pm_sched_t *s, int kind, const void *send, void *recv,
+                 size_t count, pm_type_t *t, pm_op_t *o, int root);
+int pm_nb_move(pm_comm_t *c, pm_sched_t *s, int kind, const void *send, size_t scount,
+               pm_type_t *st, void *recv, size_t rcount, pm_type_t *rt, int root);
+/* kinds of pm_nb_reduce and pm_nb_move (coll.c's) */
+enum { PM_RED_REDUCE, PM_RED_ALLREDUCE, PM_RED_SCATTER_BLOCK };
+enum { PM_MV_ALLGATHER, PM_MV_GATHER, PM_MV_SCATTER, PM_MV_ALLTOALL };
 
 /* A label for messages: the type's name, or "a derived datatype". */
 const char *pm_type_label(const pm_type_t *t);

@@ -392,3 +392,330 @@ PRAAS_API int MPI_Iprobe(int source, int tag, MPI_Comm comm, int *flag, MPI_Stat
 {
     return pm_probe(source, tag, comm, 0, flag, status, "MPI_Iprobe");
 }
+
+/* ---- matched probe ---- */
+
+/* What an MPI_Message handle stands for: a message taken out of the
+ * matching lists by MPI_Mprobe, to be received by MPI_Mrecv only. */
+typedef struct pm_message {
+    pm_comm_t *c; /* a reference */
+    void *msg;
+} pm_message_t;
+
+static void pm_status_set(MPI_Status *st, int src, int tag, MPI_Count bytes)
+{
+    if (!st || st == MPI_STATUS_IGNORE)
+        return;
+    st->MPI_SOURCE = src;
+    st->MPI_TAG = tag;
+    st->MPI_ERROR = MPI_SUCCESS;
+    st->praas_cancelled_ = 0;
+    st->praas_count_ = bytes;
+}
+
+static int pm_mprobe(int source, int tag, MPI_Comm comm, int block, int *flag,
+                     MPI_Message *message, MPI_Status *status, const char *call)
+{
+    pm_message_t *m;
+    MPI_Count bytes;
+    int src, tg, rc;
+    void *msg;
+
+    PM_GET_P2P_COMM(c, comm, call);
+    if ((!block && !flag) || !message)
+        return pm_err_comm(comm, MPI_ERR_ARG, call, "NULL flag or message");
+    if ((rc = pm_p2p_rank(c, call, source, 1)) || (rc = pm_p2p_tag(c, call, tag, 1)))
+        return rc;
+    if (source == MPI_PROC_NULL) {
+        if (flag)
+            *flag = 1;
+        *message = MPI_MESSAGE_NO_PROC;
+        pm_status_proc_null(status);
+        return MPI_SUCCESS;
+    }
+    /* The handle first: a message taken out of the lists must not be lost
+     * for want of one. */
+    m = malloc(sizeof(*m));
+    if (!m)
+        return pm_err_comm(comm, MPI_ERR_NO_MEM, call, "no memory for a message handle");
+    msg = pm_p2p_mprobe(c, c->ctx, source, tag, block, &src, &tg, &bytes);
+    if (flag)
+        *flag = msg != NULL;
+    if (!msg) {
+        free(m);
+        *message = MPI_MESSAGE_NULL;
+        return MPI_SUCCESS;
+    }
+    if (pm_handle_new(PM_MSG, m, message)) {
+        /* No handle: receive into nothing rather than keep a message no
+         * call can reach (this rank is out of memory anyway). */
+        pm_req_t *r = NULL;
+        free(m);
+        if (!pm_p2p_mrecv(c, msg, NULL, 0, pm_type(MPI_BYTE), &r) && r)
+            pm_req_destroy(r);
+        return pm_err_comm(comm, MPI_ERR_NO_MEM, call, "no memory for a message handle");
+    }
+    pm_comm_ref(c);
+    m->c = c;
+    m->msg = msg;
+    pm_status_set(status, src, tg, bytes);
+    return MPI_SUCCESS;
+}
+
+PRAAS_API int MPI_Mprobe(int source, int tag, MPI_Comm comm, MPI_Message *message,
+                         MPI_Status *status)
+{
+    return pm_mprobe(source, tag, comm, 1, NULL, message, status, "MPI_Mprobe");
+}
+
+PRAAS_API int MPI_Improbe(int source, int tag, MPI_Comm comm, int *flag, MPI_Message *message,
+                          MPI_Status *status)
+{
+    return pm_mprobe(source, tag, comm, 0, flag, message, status, "MPI_Improbe");
+}
+
+/* Receive a matched message: *r_p NULL for MPI_MESSAGE_NO_PROC. */
+static int pm_mrecv(void *buf, int count, MPI_Datatype dt, MPI_Message *message, pm_req_t **r_p,
+                    const char *call)
+{
+    pm_message_t *m;
+    pm_type_t *t;
+    pm_comm_t *c;
+    int rc;
+
+    PM_CHECK_INIT(call);
+    if (!message)
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, call, "NULL message");
+    *r_p = NULL;
+    if (*message == MPI_MESSAGE_NO_PROC) {
+        *message = MPI_MESSAGE_NULL;
+        return MPI_SUCCESS;
+    }
+    m = pm_handle_get(PM_MSG, *message);
+    if (!m)
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_REQUEST, call,
+                           "%#x is not a message of MPI_Mprobe or MPI_Improbe",
+                           (unsigned)*message);
+    c = m->c;
+    if ((rc = pm_p2p_type(c, call, count, dt, &t)))
+        return rc;
+    rc = pm_p2p_mrecv(c, m->msg, buf, (size_t)count, t, r_p);
+    if (rc)
+        return pm_err_comm(c->handle, rc, call, "no memory for a receive");
+    pm_handle_del(PM_MSG, *message);
+    *message = MPI_MESSAGE_NULL;
+    pm_comm_unref(c);
+    free(m);
+    return MPI_SUCCESS;
+}
+
+PRAAS_API int MPI_Mrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message,
+                        MPI_Status *status)
+{
+    pm_req_t *r;
+    int rc = pm_mrecv(buf, count, datatype, message, &r, "MPI_Mrecv");
+
+    if (rc)
+        return rc;
+    if (!r) {
+        pm_status_proc_null(status);
+        return MPI_SUCCESS;
+    }
+    return pm_req_complete(r, status, "MPI_Mrecv");
+}
+
+PRAAS_API int MPI_Imrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message,
+                         MPI_Request *request)
+{
+    pm_req_t *r;
+    int rc;
+
+    if (!request)
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, "MPI_Imrecv", "NULL request");
+    rc = pm_mrecv(buf, count, datatype, message, &r, "MPI_Imrecv");
+    if (rc)
+        return rc;
+    if (!r)
+        return pm_req_done(pm_comm(MPI_COMM_SELF), 1, request, "MPI_Imrecv");
+    if (pm_req_handle(r, request)) {
+        pm_req_destroy(r); /* complete already */
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_NO_MEM, "MPI_Imrecv",
+                           "no memory for a request");
+    }
+    return MPI_SUCCESS;
+}
+
+/* ---- persistent requests ----
+ * A persistent request keeps the arguments; MPI_Start runs the operation
+ * as MPI_Isend (or Issend, ...) or MPI_Irecv would, holding the engine's
+ * request in `cur` until a wait or test completes it; the request then
+ * becomes inactive again (request.c). */
+
+static int pm_persist_init(int is_send, int mode, const void *buf, int count, MPI_Datatype dt,
+                           int peer, int tag, MPI_Comm comm, MPI_Request *request,
+                           const char *call)
+{
+    pm_type_t *t;
+    pm_req_t *r;
+    int rc;
+
+    PM_GET_P2P_COMM(c, comm, call);
+    if (!request)
+        return pm_err_comm(comm, MPI_ERR_ARG, call, "NULL request");
+    if ((rc = pm_p2p_type(c, call, count, dt, &t)) ||
+        (rc = pm_p2p_rank(c, call, peer, !is_send)) ||
+        (rc = pm_p2p_tag(c, call, tag, !is_send)))
+        return rc;
+    r = calloc(1, sizeof(*r));
+    if (!r || pm_req_handle(r, request)) {
+        free(r);
+        return pm_err_comm(comm, MPI_ERR_NO_MEM, call, "no memory for a request");
+    }
+    r->kind = PM_REQ_PERSIST;
+    r->comm = comm;
+    r->p_send = is_send;
+    r->p_mode = mode;
+    r->p_buf = buf;
+    r->p_count = count;
+    r->p_dt = dt;
+    r->p_peer = peer;
+    r->p_tag = tag;
+    r->type = t; /* keeps the datatype alive while the request lives */
+    pm_type_ref(t);
+    r->st_source = MPI_ANY_SOURCE;
+    r->st_tag = MPI_ANY_TAG;
+    atomic_init(&r->done, 1); /* inactive */
+    return MPI_SUCCESS;
+}
+
+PRAAS_API int MPI_Send_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,
+                            MPI_Comm comm, MPI_Request *request)
+{
+    return pm_persist_init(1, PM_MODE_STD, buf, count, datatype, dest, tag, comm, request,
+                           "MPI_Send_init");
+}
+
+PRAAS_API int MPI_Ssend_init(const void *buf, int count, MPI_Datatype datatype, int dest,
+                             int tag, MPI_Comm comm, MPI_Request *request)
+{
+    return pm_persist_init(1, PM_MODE_SYNC, buf, count, datatype, dest, tag, comm, request,
+                           "MPI_Ssend_init");
+}
+
+PRAAS_API int MPI_Rsend_init(const void *buf, int count, MPI_Datatype datatype, int dest,
+                             int tag, MPI_Comm comm, MPI_Request *request)
+{
+    return pm_persist_init(1, PM_MODE_READY, buf, count, datatype, dest, tag, comm, request,
+                           "MPI_Rsend_init");
+}
+
+PRAAS_API int MPI_Bsend_init(const void *buf, int count, MPI_Datatype datatype, int dest,
+                             int tag, MPI_Comm comm, MPI_Request *request)
+{
+    return pm_persist_init(1, PM_MODE_BUFFERED, buf, count, datatype, dest, tag, comm, request,
+                           "MPI_Bsend_init");
+}
+
+PRAAS_API int MPI_Recv_init(void *buf, int count, MPI_Datatype datatype, int source, int tag,
+                            MPI_Comm comm, MPI_Request *request)
+{
+    return pm_persist_init(0, PM_MODE_STD, buf, count, datatype, source, tag, comm, request,
+                           "MPI_Recv_init");
+}
+
+/* Start the operation of an inactive persistent request. */
+static int pm_persist_start(MPI_Request request, const char *call)
+{
+    static const char *const names[] = {"MPI_Send", "MPI_Ssend", "MPI_Rsend", "MPI_Bsend"};
+    pm_req_t *r = pm_handle_get(PM_REQ, request), *cur = NULL;
+    MPI_Request inner = MPI_REQUEST_NULL;
+    int rc;
+
+    if (!r || r->kind != PM_REQ_PERSIST)
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_REQUEST, call,
+                           "%#x is not a persistent request", (unsigned)request);
+    if (!atomic_load(&r->done) || r->cur)
+        return pm_err_comm(r->comm, MPI_ERR_REQUEST, call,
+                           "the request is active: wait for it or test it first");
+    r->err = 0;
+    r->st_err = 0;
+    r->st_cancelled = 0;
+    r->st_bytes = 0;
+    r->st_source = MPI_ANY_SOURCE;
+    r->st_tag = MPI_ANY_TAG;
+    if (r->p_send) {
+        /* The mode's checks and send, as its MPI_I* form: a request that
+         * is complete at once or waits for the ack. */
+        rc = pm_send(r->p_buf, r->p_count, r->p_dt, r->p_peer, r->p_tag, r->comm, r->p_mode,
+                     &inner, names[r->p_mode]);
+    } else if (r->p_peer == MPI_PROC_NULL) {
+        r->st_source = MPI_PROC_NULL;
+        atomic_store(&r->done, 1);
+        r->cur = NULL;
+        r->p_active = 1;
+        return MPI_SUCCESS;
+    } else {
+        rc = PMPI_Irecv((void *)r->p_buf, r->p_count, r->p_dt, r->p_peer, r->p_tag, r->comm,
+                       &inner);
+    }
+    if (rc)
+        return rc;
+    /* The inner request leaves the handle table: the persistent one owns
+     * it. */
+    cur = pm_handle_get(PM_REQ, inner);
+    pm_handle_del(PM_REQ, inner);
+    r->cur = cur;
+    r->p_active = 1;
+    atomic_store(&r->done, 0);
+    return MPI_SUCCESS;
+}
+
+PRAAS_API int MPI_Start(MPI_Request *request)
+{
+    PM_CHECK_INIT("MPI_Start");
+    if (!request)
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_REQUEST, "MPI_Start", "NULL request");
+    return pm_persist_start(*request, "MPI_Start");
+}
+
+PRAAS_API int MPI_Startall(int count, MPI_Request array_of_requests[])
+{
+    PM_CHECK_INIT("MPI_Startall");
+    if (count < 0 || (count && !array_of_requests))
+        return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, "MPI_Startall", "%d requests", count);
+    for (int i = 0; i < count; i++) {
+        int rc = pm_persist_start(array_of_requests[i], "MPI_Startall");
+        if (rc)
+            return rc;
+    }
+    return MPI_SUCCESS;
+}
+
+/* The profiling interface: the calls of this file under their PMPI_ names. */
+PM_PMPI(MPI_Send)
+PM_PMPI(MPI_Ssend)
+PM_PMPI(MPI_Rsend)
+PM_PMPI(MPI_Bsend)
+PM_PMPI(MPI_Isend)
+PM_PMPI(MPI_Issend)
+PM_PMPI(MPI_Irsend)
+PM_PMPI(MPI_Ibsend)
+PM_PMPI(MPI_Buffer_attach)
+PM_PMPI(MPI_Buffer_detach)
+PM_PMPI(MPI_Recv)
+PM_PMPI(MPI_Irecv)
+PM_PMPI(MPI_Sendrecv)
+PM_PMPI(MPI_Sendrecv_replace)
+PM_PMPI(MPI_Probe)
+PM_PMPI(MPI_Iprobe)
+PM_PMPI(MPI_Mprobe)
+PM_PMPI(MPI_Improbe)
+PM_PMPI(MPI_Mrecv)
+PM_PMPI(MPI_Imrecv)
+PM_PMPI(MPI_Send_init)
+PM_PMPI(MPI_Ssend_init)
+PM_PMPI(MPI_Rsend_init)
+PM_PMPI(MPI_Bsend_init)
+PM_PMPI(MPI_Recv_init)
+PM_PMPI(MPI_Start)
+PM_PMPI(MPI_Startall)

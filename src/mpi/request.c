@@ -1,7 +1,11 @@
 /*
  * Requests: completion of the request-based one-sided calls (MPI_Rput and
- * friends) through praas_request_wait/test, and of point-to-point sends
- * and receives through the engine (p2p.c).
+ * friends) through praas_request_wait/test, of point-to-point sends and
+ * receives through the engine (p2p.c), of non-blocking collectives through
+ * their schedules (sched.c), and of persistent requests through the
+ * operation their last MPI_Start began (pt2pt.c). A persistent request
+ * is not freed by a wait or test: it becomes inactive, and a wait on an
+ * inactive request returns at once with an empty status.
  *
  * praas frees its request when a test finds it complete; MPI_Testall and
  * MPI_Testsome must not release requests unless all (some) are complete, so
@@ -19,6 +23,10 @@ int pm_req_handle(pm_req_t *r, MPI_Request *req_p)
 
 void pm_req_destroy(pm_req_t *r)
 {
+    if (r->sched)
+        pm_sched_free(r->sched);
+    if (r->cur)
+        pm_req_destroy(r->cur);
     if (r->type)
         pm_type_unref(r->type);
     free(r->prs);
@@ -74,6 +82,22 @@ static int pm_req_poll(pm_req_t *r, int block, const char *call)
 
     if (atomic_load_explicit(&r->done, memory_order_acquire))
         return 1;
+    if (r->kind == PM_REQ_COLL)
+        return pm_sched_req_poll(r, block, call);
+    if (r->kind == PM_REQ_PERSIST) {
+        pm_req_t *cur = r->cur;
+        if (!pm_req_poll(cur, block, call))
+            return 0;
+        r->st_source = cur->st_source;
+        r->st_tag = cur->st_tag;
+        r->st_bytes = cur->st_bytes;
+        r->st_cancelled = cur->st_cancelled;
+        r->err = cur->err;
+        r->cur = NULL;
+        pm_req_destroy(cur);
+        atomic_store_explicit(&r->done, 1, memory_order_release);
+        return 1;
+    }
     if (r->kind != PM_REQ_RMA) {
         if (block)
             pm_p2p_wait(r);
@@ -109,7 +133,8 @@ static int pm_req_poll(pm_req_t *r, int block, const char *call)
 /* Write the status of a complete request. */
 static void pm_req_status(const pm_req_t *r, MPI_Status *st)
 {
-    if (r->kind == PM_REQ_RMA) {
+    if (r->kind == PM_REQ_RMA || r->kind == PM_REQ_COLL ||
+        (r->kind == PM_REQ_PERSIST && !r->p_active)) {
         pm_status_empty(st, r->err);
         return;
     }
@@ -129,6 +154,11 @@ static int pm_req_release(MPI_Request *request, pm_req_t *r, MPI_Status *st)
     int err = r->err;
 
     pm_req_status(r, st);
+    if (r->kind == PM_REQ_PERSIST) { /* inactive again, the handle stays */
+        r->p_active = 0;
+        r->err = 0;
+        return err;
+    }
     pm_handle_del(PM_REQ, *request);
     pm_req_destroy(r);
     *request = MPI_REQUEST_NULL;
@@ -200,9 +230,21 @@ PRAAS_API int MPI_Request_free(MPI_Request *request)
     if (!request || !(r = pm_req_get(*request)))
         return PM_BAD_REQ("MPI_Request_free");
     /* One-sided requests complete locally without the target's help, so
-     * waiting here is short; the caller may not use the buffers anyway. */
-    if (r->kind == PM_REQ_RMA)
-        return MPI_Wait(request, MPI_STATUS_IGNORE);
+     * waiting here is short; the caller may not use the buffers anyway.
+     * Freeing an active collective request is erroneous in MPI: it is
+     * finished first rather than left to fail. */
+    if (r->kind == PM_REQ_RMA || r->kind == PM_REQ_COLL)
+        return PMPI_Wait(request, MPI_STATUS_IGNORE);
+    if (r->kind == PM_REQ_PERSIST) {
+        pm_req_t *cur = r->cur;
+        r->cur = NULL;
+        pm_handle_del(PM_REQ, *request);
+        *request = MPI_REQUEST_NULL;
+        pm_req_destroy(r);
+        if (cur)
+            pm_p2p_release(cur); /* an ongoing send or receive: the engine frees it */
+        return MPI_SUCCESS;
+    }
     /* A send or receive goes on; the engine frees it when it completes. */
     pm_handle_del(PM_REQ, *request);
     *request = MPI_REQUEST_NULL;
@@ -220,6 +262,11 @@ PRAAS_API int MPI_Cancel(MPI_Request *request)
     /* A receive not matched yet is cancelled; anything else (a send, which
      * left at once, a one-sided request) completes normally, as MPI allows:
      * MPI_Test_cancelled then says false. */
+    if (r->kind == PM_REQ_PERSIST) {
+        if (r->cur)
+            pm_p2p_cancel(r->cur);
+        return MPI_SUCCESS;
+    }
     pm_p2p_cancel(r);
     return MPI_SUCCESS;
 }
@@ -333,7 +380,7 @@ static int pm_any(int count, MPI_Request reqs[], int *indx, int *flag, MPI_Statu
         active = 0;
         for (int i = 0; i < count; i++) {
             pm_req_t *r = pm_req_get(reqs[i]);
-            if (!r)
+            if (!r || (r->kind == PM_REQ_PERSIST && !r->p_active))
                 continue;
             active = 1;
             if (pm_req_poll(r, 0, call)) {
@@ -389,7 +436,7 @@ static int pm_some(int incount, MPI_Request reqs[], int *outcount, int indices[]
         active = n = 0;
         for (int i = 0; i < incount; i++) {
             pm_req_t *r = pm_req_get(reqs[i]);
-            if (!r)
+            if (!r || (r->kind == PM_REQ_PERSIST && !r->p_active))
                 continue;
             active = 1;
             if (pm_req_poll(r, 0, call)) {
@@ -433,3 +480,18 @@ PRAAS_API int MPI_Test_cancelled(const MPI_Status *status, int *flag)
     *flag = status->praas_cancelled_;
     return MPI_SUCCESS;
 }
+
+/* The profiling interface: the calls of this file under their PMPI_ names. */
+PM_PMPI(MPI_Wait)
+PM_PMPI(MPI_Test)
+PM_PMPI(MPI_Request_free)
+PM_PMPI(MPI_Cancel)
+PM_PMPI(MPI_Request_get_status)
+PM_PMPI(MPI_Status_set_cancelled)
+PM_PMPI(MPI_Waitall)
+PM_PMPI(MPI_Testall)
+PM_PMPI(MPI_Waitany)
+PM_PMPI(MPI_Testany)
+PM_PMPI(MPI_Waitsome)
+PM_PMPI(MPI_Testsome)
+PM_PMPI(MPI_Test_cancelled)

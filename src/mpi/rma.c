@@ -58,12 +58,14 @@ static int pm_match(pm_win_t *w, const char *call, const char *s1, int c1, pm_ty
                       s1, c1, pm_type_label(t1), s2, c2, pm_type_label(t2));
 }
 
-/* Validate an operation; on success (0) *t_p is the target type and *n_p
- * the number of praas elements. PM_SKIP for MPI_PROC_NULL. */
+/* Validate an operation; on success (0) *t_p is the target type, *n_p
+ * the number of praas elements, and *rank_p turned from a window rank into
+ * praas's target (a world rank). PM_SKIP for MPI_PROC_NULL. */
 static int pm_rma_args(pm_win_t *w, const char *call, int ocount, MPI_Datatype odt,
-                       int tcount, MPI_Datatype tdt, int rank, MPI_Aint disp, pm_type_t **t_p,
-                       size_t *n_p)
+                       int tcount, MPI_Datatype tdt, int *rank_p, MPI_Aint disp,
+                       pm_type_t **t_p, size_t *n_p)
 {
+    int rank = *rank_p;
     pm_type_t *ot, *tt;
     int rc;
 
@@ -85,6 +87,7 @@ static int pm_rma_args(pm_win_t *w, const char *call, int ocount, MPI_Datatype o
                           (long)disp);
     *t_p = tt;
     *n_p = (size_t)tcount * tt->mult;
+    *rank_p = pm_win_world(w, rank);
     return 0;
 }
 
@@ -279,7 +282,7 @@ static int pm_putget(int get, void *origin, int ocount, MPI_Datatype odt, int ra
     int rc;
 
     PM_GET_WIN(w, win, call);
-    rc = pm_rma_args(w, call, ocount, odt, tcount, tdt, rank, disp, &t, &n);
+    rc = pm_rma_args(w, call, ocount, odt, tcount, tdt, &rank, disp, &t, &n);
     if (rc == PM_SKIP)
         return pm_rma_done(w, call, 0, PRAAS_REQUEST_NULL, request);
     if (rc)
@@ -346,7 +349,7 @@ static int pm_acc(const void *origin, int ocount, MPI_Datatype odt, int rank, MP
     int rc;
 
     PM_GET_WIN(w, win, call);
-    rc = pm_rma_args(w, call, ocount, odt, tcount, tdt, rank, disp, &t, &n);
+    rc = pm_rma_args(w, call, ocount, odt, tcount, tdt, &rank, disp, &t, &n);
     if (rc == PM_SKIP)
         return pm_rma_done(w, call, 0, PRAAS_REQUEST_NULL, request);
     if (rc || (rc = pm_rma_op(w, call, op, t, &pop)))
@@ -400,7 +403,7 @@ static int pm_getacc(const void *origin, int ocount, MPI_Datatype odt, void *res
         ocount = 0;
         odt = MPI_DATATYPE_NULL;
     }
-    rc = pm_rma_args(w, call, ocount, odt, tcount, tdt, rank, disp, &t, &n);
+    rc = pm_rma_args(w, call, ocount, odt, tcount, tdt, &rank, disp, &t, &n);
     if (!rc || rc == PM_SKIP) {
         int rc2 = pm_side(w, call, "result", rcount, rdt, &rt);
         if (!rc2 && rt->dense && pm_type(tdt)->dense)
@@ -450,11 +453,11 @@ PRAAS_API int MPI_Rget_accumulate(const void *origin_addr, int origin_count,
 }
 
 /* One predefined element (fetch-and-op, compare-and-swap). */
-static int pm_single(pm_win_t *w, const char *call, MPI_Datatype dt, int rank, MPI_Aint disp,
+static int pm_single(pm_win_t *w, const char *call, MPI_Datatype dt, int *rank_p, MPI_Aint disp,
                      pm_type_t **t_p)
 {
     size_t n;
-    int rc = pm_rma_args(w, call, 1, dt, 1, dt, rank, disp, t_p, &n);
+    int rc = pm_rma_args(w, call, 1, dt, 1, dt, rank_p, disp, t_p, &n);
 
     if (!rc && (!(*t_p)->predefined || n != 1))
         return pm_err_win(w->handle, MPI_ERR_TYPE, call, "%s is not a predefined datatype",
@@ -471,7 +474,7 @@ PRAAS_API int MPI_Fetch_and_op(const void *origin_addr, void *result_addr,
     int rc;
 
     PM_GET_WIN(w, win, "MPI_Fetch_and_op");
-    rc = pm_single(w, "MPI_Fetch_and_op", datatype, target_rank, target_disp, &t);
+    rc = pm_single(w, "MPI_Fetch_and_op", datatype, &target_rank, target_disp, &t);
     if (rc == PM_SKIP)
         return MPI_SUCCESS;
     if (rc || (rc = pm_rma_op(w, "MPI_Fetch_and_op", op, t, &pop)))
@@ -493,7 +496,7 @@ PRAAS_API int MPI_Compare_and_swap(const void *origin_addr, const void *compare_
     int rc;
 
     PM_GET_WIN(w, win, "MPI_Compare_and_swap");
-    rc = pm_single(w, "MPI_Compare_and_swap", datatype, target_rank, target_disp, &t);
+    rc = pm_single(w, "MPI_Compare_and_swap", datatype, &target_rank, target_disp, &t);
     if (rc == PM_SKIP)
         return MPI_SUCCESS;
     if (rc)
@@ -504,3 +507,15 @@ PRAAS_API int MPI_Compare_and_swap(const void *origin_addr, const void *compare_
     PM_UNLOCK(&w->lock);
     return pm_rma_done(w, "MPI_Compare_and_swap", rc, PRAAS_REQUEST_NULL, NULL);
 }
+
+/* The profiling interface: the calls of this file under their PMPI_ names. */
+PM_PMPI(MPI_Put)
+PM_PMPI(MPI_Get)
+PM_PMPI(MPI_Rput)
+PM_PMPI(MPI_Rget)
+PM_PMPI(MPI_Accumulate)
+PM_PMPI(MPI_Raccumulate)
+PM_PMPI(MPI_Get_accumulate)
+PM_PMPI(MPI_Rget_accumulate)
+PM_PMPI(MPI_Fetch_and_op)
+PM_PMPI(MPI_Compare_and_swap)

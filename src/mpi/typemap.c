@@ -648,3 +648,19 @@ PRAAS_API int MPI_Unpack(const void *inbuf, int insize, int *position, void *out
     *position += (int)need;
     return MPI_SUCCESS;
 }
+
+/* The profiling interface: the calls of this file under their PMPI_ names. */
+PM_PMPI(MPI_Type_contiguous)
+PM_PMPI(MPI_Type_vector)
+PM_PMPI(MPI_Type_create_hvector)
+PM_PMPI(MPI_Type_indexed)
+PM_PMPI(MPI_Type_create_hindexed)
+PM_PMPI(MPI_Type_create_indexed_block)
+PM_PMPI(MPI_Type_create_hindexed_block)
+PM_PMPI(MPI_Type_create_struct)
+PM_PMPI(MPI_Type_create_subarray)
+PM_PMPI(MPI_Type_create_resized)
+PM_PMPI(MPI_Type_dup)
+PM_PMPI(MPI_Pack_size)
+PM_PMPI(MPI_Pack)
+PM_PMPI(MPI_Unpack)

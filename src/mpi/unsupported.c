@@ -11,48 +11,11 @@
 #include "mpi/pm.h"
 
 #define PM_UNSUPPORTED(X) \
-    X(MPI_Mprobe, (int source, int tag, MPI_Comm comm, MPI_Message *message,                      \
-        MPI_Status *status), comm)                                                                \
-    X(MPI_Improbe, (int source, int tag, MPI_Comm comm, int *flag, MPI_Message *message,          \
-        MPI_Status *status), comm)                                                                \
-    X(MPI_Mrecv, (void *buf, int count, MPI_Datatype datatype, MPI_Message *message,              \
-        MPI_Status *status), MPI_COMM_WORLD)                                                      \
-    X(MPI_Imrecv, (void *buf, int count, MPI_Datatype datatype, MPI_Message *message,             \
-        MPI_Request *request), MPI_COMM_WORLD)                                                    \
-    X(MPI_Send_init, (const void *buf, int count, MPI_Datatype datatype, int dest, int tag,       \
-        MPI_Comm comm, MPI_Request *request), comm)                                               \
-    X(MPI_Recv_init, (void *buf, int count, MPI_Datatype datatype, int source, int tag,           \
-        MPI_Comm comm, MPI_Request *request), comm)                                               \
-    X(MPI_Start, (MPI_Request *request), MPI_COMM_WORLD)                                          \
-    X(MPI_Startall, (int count, MPI_Request array_of_requests[]), MPI_COMM_WORLD)                 \
     X(MPI_Status_set_elements, (MPI_Status *status, MPI_Datatype datatype, int count),            \
         MPI_COMM_WORLD)                                                                           \
     X(MPI_Alltoallw, (const void *sendbuf, const int sendcounts[], const int sdispls[],           \
         const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],                    \
         const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm), comm)                \
-    X(MPI_Ibarrier, (MPI_Comm comm, MPI_Request *request), comm)                                  \
-    X(MPI_Ibcast, (void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm,       \
-        MPI_Request *request), comm)                                                              \
-    X(MPI_Ireduce, (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,         \
-        MPI_Op op, int root, MPI_Comm comm, MPI_Request *request), comm)                          \
-    X(MPI_Iallreduce, (const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,      \
-        MPI_Op op, MPI_Comm comm, MPI_Request *request), comm)                                    \
-    X(MPI_Iallgather, (const void *sendbuf, int sendcount, MPI_Datatype sendtype,                 \
-        void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm,                       \
-        MPI_Request *request), comm)                                                              \
-    X(MPI_Igather, (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,     \
-        int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Request *request),     \
-        comm)                                                                                     \
-    X(MPI_Iscatter, (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,    \
-        int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Request *request),     \
-        comm)                                                                                     \
-    X(MPI_Ialltoall, (const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,   \
-        int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Request *request), comm)         \
-    X(MPI_Ireduce_scatter_block, (const void *sendbuf, void *recvbuf, int recvcount,              \
-        MPI_Datatype datatype, MPI_Op op, MPI_Comm comm, MPI_Request *request), comm)             \
-    X(MPI_Type_create_darray, (int size, int rank, int ndims, const int array_of_gsizes[],        \
-        const int array_of_distribs[], const int array_of_dargs[], const int array_of_psizes[],   \
-        int order, MPI_Datatype oldtype, MPI_Datatype *newtype), MPI_COMM_WORLD)                  \
     X(MPI_Type_get_envelope, (MPI_Datatype datatype, int *num_integers, int *num_addresses,       \
         int *num_datatypes, int *combiner), MPI_COMM_WORLD)                                       \
     X(MPI_Type_get_contents, (MPI_Datatype datatype, int max_integers, int max_addresses,         \
@@ -67,7 +30,6 @@
     X(MPI_Type_get_attr, (MPI_Datatype datatype, int type_keyval, void *attribute_val,            \
         int *flag), MPI_COMM_WORLD)                                                               \
     X(MPI_Type_delete_attr, (MPI_Datatype datatype, int type_keyval), MPI_COMM_WORLD)             \
-    X(MPI_Comm_idup, (MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request), comm)              \
     X(MPI_Comm_set_info, (MPI_Comm comm, MPI_Info info), comm)                                    \
     X(MPI_Comm_get_info, (MPI_Comm comm, MPI_Info *info_used), comm)                              \
     X(MPI_Comm_remote_size, (MPI_Comm comm, int *size), comm)                                     \
@@ -118,3 +80,8 @@
     }
 PM_UNSUPPORTED(PM_UNSUPPORTED_DEF_)
 #undef PM_UNSUPPORTED_DEF_
+
+/* The profiling interface: every call above under its PMPI_ name too. */
+#define PM_UNSUPPORTED_PMPI_(name, params, comm) PM_PMPI(name)
+PM_UNSUPPORTED(PM_UNSUPPORTED_PMPI_)
+#undef PM_UNSUPPORTED_PMPI_

@@ -1,13 +1,14 @@
 /*
- * The v-collectives (Gatherv, Scatterv, Allgatherv, Alltoallv), scans,
- * Reduce_scatter and Reduce_local.
+ * The v-collectives (Gatherv, Scatterv, Allgatherv, Alltoallv, and their
+ * non-blocking forms), scans, Reduce_scatter and Reduce_local.
  *
  * praas's collectives move the same count from every rank, so the
- * v-variants run on the point-to-point engine instead, in a context of
- * their own (c->ctx | PM_CTX_COLL) that user receives never match: every
- * rank posts its receives, sends its blocks (a send is complete at once),
- * and waits. That is a direct exchange, n - 1 messages per rank and no
- * tree, good for the sizes these calls are used at. Scan and Exscan pass
+ * v-variants run on the point-to-point engine instead, as schedules
+ * (sched.c) in the collective context (c->ctx | PM_CTX_COLL) that user
+ * receives never match: every rank posts its receives, sends its blocks (a
+ * send is complete at once), and waits, at once or through the request.
+ * That is a direct exchange, n - 1 messages per rank and no tree, good for
+ * the sizes these calls are used at. Scan and Exscan pass
  * the running result along the ranks (rank r waits for r - 1: n - 1
  * steps), which keeps MPI's order of operands for non-commutative ops.
  * Reduce_scatter is an allreduce of the whole vector (praas) and a local
@@ -61,42 +62,21 @@ static void *pm_at(const void *buf, MPI_Aint disp, const pm_type_t *t)
     return (char *)buf + disp * t->extent;
 }
 
-/* Post the receives, send the sends, wait for the receives. */
+/* Post the receives, send the sends, wait for the receives: a schedule
+ * (sched.c) run at once, or handed to *req (the non-blocking forms). */
 static int pm_exchange(pm_comm_t *c, pm_xfer_t *sends, int ns, pm_xfer_t *recvs, int nr,
-                       const char *call)
+                       MPI_Request *req, const char *call)
 {
-    int32_t ctx = c->ctx | PM_CTX_COLL;
-    pm_req_t **rq = calloc((size_t)nr + 1, sizeof(*rq));
-    int rc = 0, err = 0;
+    pm_sched_t *s = pm_sched_new(c);
 
-    if (!rq)
+    if (!s)
         return pm_err_comm(c->handle, MPI_ERR_NO_MEM, call, "no memory");
-    for (int i = 0; i < nr && !rc; i++)
-        rc = pm_p2p_recv(c, ctx, recvs[i].buf, recvs[i].count, recvs[i].t, recvs[i].peer, 0,
-                         &rq[i]);
-    for (int i = 0; i < ns && !rc; i++) {
-        pm_req_t *sr = NULL;
-        rc = pm_p2p_send_typed(c, ctx, sends[i].buf, sends[i].count, sends[i].t,
-                               sends[i].peer, 0, 0, &sr);
-    }
-    /* Receives are waited for even after a failure: a posted receive must
-     * not outlive this call's buffers (peers' sends still arrive). */
-    for (int i = 0; i < nr; i++) {
-        if (!rq[i])
-            continue;
-        pm_p2p_wait(rq[i]);
-        if (rq[i]->st_err && !err)
-            err = pm_err_comm(c->handle, rq[i]->st_err, call,
-                              "rank %d sent more than the %zu elements expected by rank %d",
-                              recvs[i].peer, recvs[i].count, c->rank);
-        pm_req_destroy(rq[i]);
-    }
-    free(rq);
-    if (rc > 0)
-        return pm_err_comm(c->handle, rc, call, "no memory");
-    if (rc < 0)
-        return pm_praas_comm(c->handle, rc, PM_CTX_COLL, call);
-    return err;
+    for (int i = 0; i < nr; i++)
+        pm_sched_recv(s, recvs[i].peer, recvs[i].buf, recvs[i].count, recvs[i].t);
+    for (int i = 0; i < ns; i++)
+        pm_sched_send(s, sends[i].peer, sends[i].buf, sends[i].count, sends[i].t);
+    pm_sched_barrier(s);
+    return req ? pm_sched_request(s, req, call) : pm_sched_run(s, call);
 }
 
 /* A local block copy through the packed form. */
@@ -114,11 +94,10 @@ static int pm_block_copy(pm_comm_t *c, const void *src, size_t sc, pm_type_t *st
     return MPI_SUCCESS;
 }
 
-PRAAS_API int MPI_Gatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
-                          void *recvbuf, const int recvcounts[], const int displs[],
-                          MPI_Datatype recvtype, int root, MPI_Comm comm)
+static int pm_gatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                      const int recvcounts[], const int displs[], MPI_Datatype recvtype,
+                      int root, MPI_Comm comm, MPI_Request *req, const char *call)
 {
-    const char *call = "MPI_Gatherv";
     pm_type_t *st = NULL, *rt = NULL;
     pm_xfer_t *x, one;
     int rc, n = 0;
@@ -135,7 +114,7 @@ PRAAS_API int MPI_Gatherv(const void *sendbuf, int sendcount, MPI_Datatype sendt
         return pm_err_comm(comm, MPI_ERR_ARG, call, "MPI_IN_PLACE is for the root only");
     if (c->rank != root) {
         one = (pm_xfer_t){root, (void *)sendbuf, (size_t)sendcount, st};
-        return pm_exchange(c, &one, 1, NULL, 0, call);
+        return pm_exchange(c, &one, 1, NULL, 0, req, call);
     }
     if ((rc = pm_vtype(c, call, "receive", recvtype, &rt)) ||
         (rc = pm_vcounts(c, call, recvcounts, displs)))
@@ -150,16 +129,35 @@ PRAAS_API int MPI_Gatherv(const void *sendbuf, int sendcount, MPI_Datatype sendt
     for (int i = 0; i < c->size; i++)
         if (i != c->rank)
             x[n++] = (pm_xfer_t){i, pm_at(recvbuf, displs[i], rt), (size_t)recvcounts[i], rt};
-    rc = pm_exchange(c, NULL, 0, x, n, call);
+    rc = pm_exchange(c, NULL, 0, x, n, req, call);
     free(x);
     return rc;
 }
 
-PRAAS_API int MPI_Scatterv(const void *sendbuf, const int sendcounts[], const int displs[],
-                           MPI_Datatype sendtype, void *recvbuf, int recvcount,
-                           MPI_Datatype recvtype, int root, MPI_Comm comm)
+PRAAS_API int MPI_Gatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                          void *recvbuf, const int recvcounts[], const int displs[],
+                          MPI_Datatype recvtype, int root, MPI_Comm comm)
 {
-    const char *call = "MPI_Scatterv";
+    return pm_gatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, root,
+                      comm, NULL, "MPI_Gatherv");
+}
+
+PRAAS_API int MPI_Igatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                           void *recvbuf, const int recvcounts[], const int displs[],
+                           MPI_Datatype recvtype, int root, MPI_Comm comm,
+                           MPI_Request *request)
+{
+    if (!request)
+        return pm_err_comm(comm, MPI_ERR_REQUEST, "MPI_Igatherv", "NULL request");
+    return pm_gatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, root,
+                      comm, request, "MPI_Igatherv");
+}
+
+static int pm_scatterv(const void *sendbuf, const int sendcounts[], const int displs[],
+                       MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                       MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Request *req,
+                       const char *call)
+{
     pm_type_t *st = NULL, *rt = NULL;
     pm_xfer_t *x, one;
     int rc, n = 0;
@@ -176,7 +174,7 @@ PRAAS_API int MPI_Scatterv(const void *sendbuf, const int sendcounts[], const in
         return pm_err_comm(comm, MPI_ERR_ARG, call, "MPI_IN_PLACE is for the root only");
     if (c->rank != root) {
         one = (pm_xfer_t){root, recvbuf, (size_t)recvcount, rt};
-        return pm_exchange(c, NULL, 0, &one, 1, call);
+        return pm_exchange(c, NULL, 0, &one, 1, req, call);
     }
     if ((rc = pm_vtype(c, call, "send", sendtype, &st)) ||
         (rc = pm_vcounts(c, call, sendcounts, displs)))
@@ -191,16 +189,35 @@ PRAAS_API int MPI_Scatterv(const void *sendbuf, const int sendcounts[], const in
     for (int i = 0; i < c->size; i++)
         if (i != c->rank)
             x[n++] = (pm_xfer_t){i, pm_at(sendbuf, displs[i], st), (size_t)sendcounts[i], st};
-    rc = pm_exchange(c, x, n, NULL, 0, call);
+    rc = pm_exchange(c, x, n, NULL, 0, req, call);
     free(x);
     return rc;
 }
 
-PRAAS_API int MPI_Allgatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
-                             void *recvbuf, const int recvcounts[], const int displs[],
-                             MPI_Datatype recvtype, MPI_Comm comm)
+PRAAS_API int MPI_Scatterv(const void *sendbuf, const int sendcounts[], const int displs[],
+                           MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                           MPI_Datatype recvtype, int root, MPI_Comm comm)
 {
-    const char *call = "MPI_Allgatherv";
+    return pm_scatterv(sendbuf, sendcounts, displs, sendtype, recvbuf, recvcount, recvtype,
+                       root, comm, NULL, "MPI_Scatterv");
+}
+
+PRAAS_API int MPI_Iscatterv(const void *sendbuf, const int sendcounts[], const int displs[],
+                            MPI_Datatype sendtype, void *recvbuf, int recvcount,
+                            MPI_Datatype recvtype, int root, MPI_Comm comm,
+                            MPI_Request *request)
+{
+    if (!request)
+        return pm_err_comm(comm, MPI_ERR_REQUEST, "MPI_Iscatterv", "NULL request");
+    return pm_scatterv(sendbuf, sendcounts, displs, sendtype, recvbuf, recvcount, recvtype,
+                       root, comm, request, "MPI_Iscatterv");
+}
+
+static int pm_allgatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                         void *recvbuf, const int recvcounts[], const int displs[],
+                         MPI_Datatype recvtype, MPI_Comm comm, MPI_Request *req,
+                         const char *call)
+{
     pm_type_t *st = NULL, *rt = NULL;
     pm_xfer_t *x;
     const void *mine;
@@ -235,16 +252,34 @@ PRAAS_API int MPI_Allgatherv(const void *sendbuf, int sendcount, MPI_Datatype se
                                          (size_t)recvcounts[i], rt};
             n++;
         }
-    rc = pm_exchange(c, x, n, x + c->size, n, call);
+    rc = pm_exchange(c, x, n, x + c->size, n, req, call);
     free(x);
     return rc;
 }
 
-PRAAS_API int MPI_Alltoallv(const void *sendbuf, const int sendcounts[], const int sdispls[],
-                            MPI_Datatype sendtype, void *recvbuf, const int recvcounts[],
-                            const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm)
+PRAAS_API int MPI_Allgatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                             void *recvbuf, const int recvcounts[], const int displs[],
+                             MPI_Datatype recvtype, MPI_Comm comm)
 {
-    const char *call = "MPI_Alltoallv";
+    return pm_allgatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype,
+                         comm, NULL, "MPI_Allgatherv");
+}
+
+PRAAS_API int MPI_Iallgatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                              void *recvbuf, const int recvcounts[], const int displs[],
+                              MPI_Datatype recvtype, MPI_Comm comm, MPI_Request *request)
+{
+    if (!request)
+        return pm_err_comm(comm, MPI_ERR_REQUEST, "MPI_Iallgatherv", "NULL request");
+    return pm_allgatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype,
+                         comm, request, "MPI_Iallgatherv");
+}
+
+static int pm_alltoallv(const void *sendbuf, const int sendcounts[], const int sdispls[],
+                        MPI_Datatype sendtype, void *recvbuf, const int recvcounts[],
+                        const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm,
+                        MPI_Request *req, const char *call)
+{
     pm_type_t *st = NULL, *rt = NULL;
     pm_xfer_t *x;
     void *copy = NULL;
@@ -288,11 +323,30 @@ PRAAS_API int MPI_Alltoallv(const void *sendbuf, const int sendcounts[], const i
                                              (size_t)recvcounts[i], rt};
                 n++;
             }
-        rc = pm_exchange(c, x, n, x + c->size, n, call);
+        rc = pm_exchange(c, x, n, x + c->size, n, req, call);
     }
     free(x);
-    free(copy);
+    free(copy); /* a schedule sends everything when it starts: no longer needed */
     return rc;
+}
+
+PRAAS_API int MPI_Alltoallv(const void *sendbuf, const int sendcounts[], const int sdispls[],
+                            MPI_Datatype sendtype, void *recvbuf, const int recvcounts[],
+                            const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm)
+{
+    return pm_alltoallv(sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls,
+                        recvtype, comm, NULL, "MPI_Alltoallv");
+}
+
+PRAAS_API int MPI_Ialltoallv(const void *sendbuf, const int sendcounts[], const int sdispls[],
+                             MPI_Datatype sendtype, void *recvbuf, const int recvcounts[],
+                             const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm,
+                             MPI_Request *request)
+{
+    if (!request)
+        return pm_err_comm(comm, MPI_ERR_REQUEST, "MPI_Ialltoallv", "NULL request");
+    return pm_alltoallv(sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls,
+                        recvtype, comm, request, "MPI_Ialltoallv");
 }
 
 /* ---- reductions on the point-to-point engine ---- */
@@ -366,13 +420,14 @@ static int pm_scan(int exclusive, const void *sendbuf, void *recvbuf, int count,
     pm_op_t *o;
     void *part = NULL, *acc = NULL;
     size_t bytes;
-    int rc, me, n;
+    int rc, me, n, tag;
 
     PM_GET_VCOMM(c, comm, call);
     if ((rc = pm_vtype(c, call, "", dt, &t)) || (rc = pm_red_check(c, op, t, &o, call)))
         return rc;
     if (count < 0)
         return pm_err_comm(comm, MPI_ERR_COUNT, call, "count %d is negative", count);
+    tag = pm_coll_tag(c);
     me = c->rank;
     n = c->size;
     if (sendbuf == MPI_IN_PLACE)
@@ -388,13 +443,13 @@ static int pm_scan(int exclusive, const void *sendbuf, void *recvbuf, int count,
     if (bytes > 1)
         memcpy(acc, sendbuf, bytes - 1);
     if (me > 0) {
-        rc = pm_coll_sendrecv(c, NULL, 0, t, MPI_PROC_NULL, part, (size_t)count, t, me - 1,
+        rc = pm_coll_sendrecv(c, tag, NULL, 0, t, MPI_PROC_NULL, part, (size_t)count, t, me - 1,
                               call);
         if (!rc && (rc = pm_apply(o, t, dt, part, acc, (size_t)count)))
             rc = pm_err_comm(comm, rc, call, "no memory");
     }
     if (!rc && me < n - 1)
-        rc = pm_coll_sendrecv(c, acc, (size_t)count, t, me + 1, NULL, 0, t, MPI_PROC_NULL,
+        rc = pm_coll_sendrecv(c, tag, acc, (size_t)count, t, me + 1, NULL, 0, t, MPI_PROC_NULL,
                               call);
     if (!rc) {
         if (!exclusive)
@@ -450,7 +505,7 @@ PRAAS_API int MPI_Reduce_scatter(const void *sendbuf, void *recvbuf, const int r
     all = malloc(bytes + 1);
     if (!all)
         return pm_err_comm(comm, MPI_ERR_NO_MEM, call, "no memory for %zu bytes", bytes);
-    rc = MPI_Allreduce(sendbuf, all, (int)total, datatype, op, comm);
+    rc = PMPI_Allreduce(sendbuf, all, (int)total, datatype, op, comm);
     if (!rc)
         rc = pm_block_copy(c, (char *)all + (MPI_Aint)off * t->extent,
                            (size_t)recvcounts[c->rank], t, recvbuf,
@@ -476,3 +531,17 @@ PRAAS_API int MPI_Reduce_local(const void *inbuf, void *inoutbuf, int count,
     rc = pm_apply(o, t, datatype, inbuf, inoutbuf, (size_t)count);
     return rc ? pm_err_comm(MPI_COMM_WORLD, rc, call, "no memory") : MPI_SUCCESS;
 }
+
+/* The profiling interface: the calls of this file under their PMPI_ names. */
+PM_PMPI(MPI_Gatherv)
+PM_PMPI(MPI_Igatherv)
+PM_PMPI(MPI_Scatterv)
+PM_PMPI(MPI_Iscatterv)
+PM_PMPI(MPI_Allgatherv)
+PM_PMPI(MPI_Iallgatherv)
+PM_PMPI(MPI_Alltoallv)
+PM_PMPI(MPI_Ialltoallv)
+PM_PMPI(MPI_Scan)
+PM_PMPI(MPI_Exscan)
+PM_PMPI(MPI_Reduce_scatter)
+PM_PMPI(MPI_Reduce_local)

@@ -2,15 +2,22 @@
  * Windows: creation, attributes, names, hints, and synchronization, each
  * mapped onto the praas_win_* call of the same meaning.
  *
- * praas windows span every worker of the view, so a window can be created
- * over a communicator of the world's group (MPI_COMM_WORLD or a duplicate);
- * window ranks are world ranks.
+ * A window over a world-like communicator is a praas window. Over any
+ * other communicator it is a window of rma/ over the communicator's
+ * members only (rma_win_new_group): its creation, fence barriers and free
+ * exchange among the members through the point-to-point engine, in a
+ * private communicator with a context of its own (so the window outlives
+ * its communicator and never meets its collectives' traffic). praas takes
+ * world ranks, so window ranks are turned into world ranks at every call
+ * (pm_win_world); groups (PSCW) hold world ranks already.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "mpi/pm.h"
+#include "rma/rma.h"
 
 pm_win_t *pm_win(MPI_Win win)
 {
@@ -47,6 +54,91 @@ MPI_Errhandler pm_win_errh(MPI_Win win)
 
 enum { PM_MK_CREATE, PM_MK_ALLOCATE, PM_MK_SHARED, PM_MK_DYNAMIC };
 
+/* rma's exchange among a group window's members (rma_group_t): an
+ * allgather, or a barrier for len 0, on the window's private
+ * communicator. Failures are praas errors here: rma reports them. */
+static int pm_win_exchange(void *arg, const void *mine, size_t len, void *all)
+{
+    pm_comm_t *c = arg;
+    pm_type_t *bt = pm_type(MPI_BYTE);
+    pm_sched_t *s = pm_sched_new(c);
+    int err;
+
+    if (!s)
+        return core_err(PRAAS_ERR_NOMEM, "no memory for a window exchange");
+    if (!len) {
+        pm_nb_barrier(c, s);
+    } else {
+        memcpy((char *)all + (size_t)c->rank * len, mine, len);
+        for (int r = 0; r < c->size; r++)
+            if (r != c->rank) {
+                pm_sched_recv(s, r, (char *)all + (size_t)r * len, len, bt);
+                pm_sched_send(s, r, mine, len, bt);
+            }
+        pm_sched_barrier(s);
+    }
+    err = pm_sched_finish(s);
+    if (err == MPI_ERR_NO_MEM)
+        return core_err(PRAAS_ERR_NOMEM, "no memory for a window exchange");
+    if (err)
+        return core_err(PRAAS_ERR_PROTOCOL, "a window exchange among %d ranks failed (%s)",
+                        c->size, pm_class_name(err));
+    return 0;
+}
+
+/* A window over the members of c only (c is not world-like). */
+static int pm_win_make_group(pm_win_t *w, pm_comm_t *c, int how, void *base, MPI_Aint size,
+                             int disp_unit, void **mem_p, const char *call)
+{
+    static const praas_win_flavor_t flavors[] = {
+        PRAAS_WIN_FLAVOR_CREATE, PRAAS_WIN_FLAVOR_ALLOCATE, PRAAS_WIN_FLAVOR_SHARED,
+        PRAAS_WIN_FLAVOR_DYNAMIC};
+    rma_group_t g;
+    int *dus, rc;
+
+    if ((rc = pm_comm_private(c, &w->sync, call)))
+        return rc;
+    w->world = malloc(sizeof(int) * (size_t)c->size);
+    w->dus = calloc((size_t)pm_world_size, sizeof(int));
+    dus = malloc(sizeof(int) * (size_t)c->size);
+    if (!w->world || !w->dus || !dus) {
+        free(dus);
+        return pm_err_comm(c->handle, MPI_ERR_NO_MEM, call, "no memory for a window");
+    }
+    memcpy(w->world, c->world, sizeof(int) * (size_t)c->size);
+    g = (rma_group_t){.n = c->size, .ranks = w->world, .exchange = pm_win_exchange,
+                      .arg = w->sync};
+    rc = rma_win_new_group(&g, flavors[how], base, (size_t)size, disp_unit, &w->pw);
+    if (rc) {
+        free(dus);
+        return pm_praas_comm(c->handle, rc, PM_CTX_WIN, call);
+    }
+    if (how == PM_MK_ALLOCATE || how == PM_MK_SHARED)
+        praas_win_base(w->pw, mem_p);
+    /* Every member's disp_unit, by world rank (praas's targets). */
+    rc = pm_win_exchange(w->sync, &disp_unit, sizeof(int), dus);
+    for (int r = 0; r < c->size && !rc; r++)
+        w->dus[c->world[r]] = dus[r];
+    free(dus);
+    if (rc) {
+        praas_win_free(&w->pw);
+        return pm_praas_comm(c->handle, rc, PM_CTX_WIN, call);
+    }
+    return MPI_SUCCESS;
+}
+
+static void pm_win_destroy(pm_win_t *w)
+{
+    if (w->info != MPI_INFO_NULL)
+        PMPI_Info_free(&w->info);
+    if (w->sync)
+        pm_comm_unref(w->sync);
+    pthread_mutex_destroy(&w->lock);
+    free(w->world);
+    free(w->dus);
+    free(w);
+}
+
 static int pm_win_make(int how, void *base, MPI_Aint size, int disp_unit, MPI_Info info,
                        MPI_Comm comm, void *baseptr, MPI_Win *win, const char *call)
 {
@@ -62,11 +154,6 @@ static int pm_win_make(int how, void *base, MPI_Aint size, int disp_unit, MPI_In
                            (unsigned)comm);
     if (!win || (how != PM_MK_CREATE && how != PM_MK_DYNAMIC && !baseptr))
         return pm_err_comm(comm, MPI_ERR_ARG, call, "NULL output");
-    if (!pm_comm_is_world(c))
-        return pm_err_comm(comm, MPI_ERR_UNSUPPORTED_OPERATION, call,
-                           "praas windows span all %d processes: create them over "
-                           "MPI_COMM_WORLD or a duplicate of it, not over %s",
-                           pm_world_size, c->name[0] ? c->name : "a one-process communicator");
     if (size < 0)
         return pm_err_comm(comm, MPI_ERR_SIZE, call, "size %ld is negative", (long)size);
     if (disp_unit < 1)
@@ -83,6 +170,26 @@ static int pm_win_make(int how, void *base, MPI_Aint size, int disp_unit, MPI_In
     if (rc) {
         free(w);
         return pm_err_comm(comm, rc, call, "no memory");
+    }
+    if (how == PM_MK_DYNAMIC) {
+        mem = MPI_BOTTOM;
+        size = 0;
+        disp_unit = 1;
+    }
+    if (!pm_comm_is_world(c)) {
+        /* Collective over c's members: serialized like the collectives. */
+        PM_LOCK(&pm_coll_lock);
+        rc = pm_win_make_group(w, c, how, base, size, disp_unit, &mem, call);
+        PM_UNLOCK(&pm_coll_lock);
+        if (rc) {
+            pm_win_destroy(w);
+            return rc;
+        }
+        w->flavor = how == PM_MK_CREATE     ? MPI_WIN_FLAVOR_CREATE
+                    : how == PM_MK_ALLOCATE ? MPI_WIN_FLAVOR_ALLOCATE
+                    : how == PM_MK_SHARED   ? MPI_WIN_FLAVOR_SHARED
+                                            : MPI_WIN_FLAVOR_DYNAMIC;
+        goto made;
     }
     /* Window creation is collective: serialized like the collectives. */
     PM_LOCK(&pm_coll_lock);
@@ -102,9 +209,6 @@ static int pm_win_make(int how, void *base, MPI_Aint size, int disp_unit, MPI_In
     default:
         rc = praas_win_create_dynamic(&w->pw);
         w->flavor = MPI_WIN_FLAVOR_DYNAMIC;
-        mem = MPI_BOTTOM;
-        size = 0;
-        disp_unit = 1;
         break;
     }
     /* Every rank's disp_unit, so that a derived target datatype can address
@@ -125,11 +229,12 @@ static int pm_win_make(int how, void *base, MPI_Aint size, int disp_unit, MPI_In
         MPI_Info i = w->info;
         free(w->dus);
         if (i != MPI_INFO_NULL)
-            MPI_Info_free(&i);
+            PMPI_Info_free(&i);
         free(w);
         return pm_praas_comm(comm, rc, PM_CTX_WIN, call);
     }
-    w->nranks = pm_world_size;
+made:
+    w->nranks = c->size;
     w->model = MPI_WIN_UNIFIED;
     w->base = mem;
     w->size = size;
@@ -138,8 +243,7 @@ static int pm_win_make(int how, void *base, MPI_Aint size, int disp_unit, MPI_In
     rc = pm_handle_new(PM_WIN, w, &w->handle);
     if (rc) {
         praas_win_free(&w->pw);
-        free(w->dus);
-        free(w);
+        pm_win_destroy(w);
         return pm_err_comm(comm, rc, call, "no memory for a handle");
     }
     if (baseptr)
@@ -190,11 +294,11 @@ PRAAS_API int MPI_Win_shared_query(MPI_Win win, int rank, MPI_Aint *size, int *d
                           "rank %d is not in the window's %d ranks", rank, w->nranks);
     PM_LOCK(&w->lock);
     if (rank != MPI_PROC_NULL) {
-        rc = praas_win_shared_query(w->pw, rank, &sz, &du, &b);
+        rc = praas_win_shared_query(w->pw, pm_win_world(w, rank), &sz, &du, &b);
     } else {
         /* The lowest rank with memory. */
         for (int r = 0; r < w->nranks && !rc; r++) {
-            rc = praas_win_shared_query(w->pw, r, &sz, &du, &b);
+            rc = praas_win_shared_query(w->pw, pm_win_world(w, r), &sz, &du, &b);
             if (!rc && sz)
                 break;
         }
@@ -245,13 +349,9 @@ PRAAS_API int MPI_Win_free(MPI_Win *win)
     if (rc)
         return pm_praas_win(*win, rc, PM_CTX_RMA, "MPI_Win_free");
     pm_attrs_clear(&w->attrs, PM_WIN, w->handle);
-    if (w->info != MPI_INFO_NULL)
-        MPI_Info_free(&w->info);
     pm_errh_unref(w->errh);
     pm_handle_del(PM_WIN, w->handle);
-    pthread_mutex_destroy(&w->lock);
-    free(w->dus);
-    free(w);
+    pm_win_destroy(w);
     *win = MPI_WIN_NULL;
     return MPI_SUCCESS;
 }
@@ -323,10 +423,9 @@ PRAAS_API int MPI_Win_get_group(MPI_Win win, MPI_Group *group)
     int rc;
 
     PM_GET_WIN(w, win, "MPI_Win_get_group");
-    (void)w;
     if (!group)
         return pm_err_win(win, MPI_ERR_ARG, "MPI_Win_get_group", "NULL output");
-    rc = pm_group_world(group);
+    rc = w->world ? pm_group_make(w->world, w->nranks, group) : pm_group_world(group);
     return rc ? pm_err_win(win, rc, "MPI_Win_get_group", "no memory") : MPI_SUCCESS;
 }
 
@@ -360,7 +459,7 @@ PRAAS_API int MPI_Win_set_info(MPI_Win win, MPI_Info info)
     if (rc)
         return pm_err_win(win, rc, "MPI_Win_set_info", "no memory");
     if (w->info != MPI_INFO_NULL)
-        MPI_Info_free(&w->info);
+        PMPI_Info_free(&w->info);
     w->info = copy;
     return MPI_SUCCESS;
 }
@@ -372,7 +471,7 @@ PRAAS_API int MPI_Win_get_info(MPI_Win win, MPI_Info *info_used)
     PM_GET_WIN(w, win, "MPI_Win_get_info");
     if (!info_used)
         return pm_err_win(win, MPI_ERR_ARG, "MPI_Win_get_info", "NULL output");
-    rc = w->info == MPI_INFO_NULL ? MPI_Info_create(info_used)
+    rc = w->info == MPI_INFO_NULL ? PMPI_Info_create(info_used)
                                   : pm_info_copy(w->info, info_used);
     return rc ? pm_err_win(win, rc, "MPI_Win_get_info", "no memory") : MPI_SUCCESS;
 }
@@ -512,7 +611,7 @@ PRAAS_API int MPI_Win_lock(int lock_type, int rank, int assert, MPI_Win win)
     PM_WIN_DO(w, "MPI_Win_lock",
               praas_win_lock(lock_type == MPI_LOCK_EXCLUSIVE ? PRAAS_LOCK_EXCLUSIVE
                                                              : PRAAS_LOCK_SHARED,
-                             rank, pa, w->pw));
+                             pm_win_world(w, rank), pa, w->pw));
 }
 
 PRAAS_API int MPI_Win_unlock(int rank, MPI_Win win)
@@ -521,7 +620,7 @@ PRAAS_API int MPI_Win_unlock(int rank, MPI_Win win)
     if (rank == MPI_PROC_NULL)
         return MPI_SUCCESS;
     PM_CHECK_RANK(w, rank, "MPI_Win_unlock");
-    PM_WIN_DO(w, "MPI_Win_unlock", praas_win_unlock(rank, w->pw));
+    PM_WIN_DO(w, "MPI_Win_unlock", praas_win_unlock(pm_win_world(w, rank), w->pw));
 }
 
 PRAAS_API int MPI_Win_lock_all(int assert, MPI_Win win)
@@ -543,7 +642,7 @@ PRAAS_API int MPI_Win_flush(int rank, MPI_Win win)
     if (rank == MPI_PROC_NULL)
         return MPI_SUCCESS;
     PM_CHECK_RANK(w, rank, "MPI_Win_flush");
-    PM_WIN_DO(w, "MPI_Win_flush", praas_win_flush(rank, w->pw));
+    PM_WIN_DO(w, "MPI_Win_flush", praas_win_flush(pm_win_world(w, rank), w->pw));
 }
 
 PRAAS_API int MPI_Win_flush_all(MPI_Win win)
@@ -558,7 +657,8 @@ PRAAS_API int MPI_Win_flush_local(int rank, MPI_Win win)
     if (rank == MPI_PROC_NULL)
         return MPI_SUCCESS;
     PM_CHECK_RANK(w, rank, "MPI_Win_flush_local");
-    PM_WIN_DO(w, "MPI_Win_flush_local", praas_win_flush_local(rank, w->pw));
+    PM_WIN_DO(w, "MPI_Win_flush_local",
+              praas_win_flush_local(pm_win_world(w, rank), w->pw));
 }
 
 PRAAS_API int MPI_Win_flush_local_all(MPI_Win win)
@@ -572,3 +672,40 @@ PRAAS_API int MPI_Win_sync(MPI_Win win)
     PM_GET_WIN(w, win, "MPI_Win_sync");
     PM_WIN_DO(w, "MPI_Win_sync", praas_win_sync(w->pw));
 }
+
+/* The profiling interface: the calls of this file under their PMPI_ names. */
+PM_PMPI(MPI_Win_create)
+PM_PMPI(MPI_Win_allocate)
+PM_PMPI(MPI_Win_allocate_shared)
+PM_PMPI(MPI_Win_create_dynamic)
+PM_PMPI(MPI_Win_shared_query)
+PM_PMPI(MPI_Win_attach)
+PM_PMPI(MPI_Win_detach)
+PM_PMPI(MPI_Win_free)
+PM_PMPI(MPI_Win_get_attr)
+PM_PMPI(MPI_Win_create_keyval)
+PM_PMPI(MPI_Win_free_keyval)
+PM_PMPI(MPI_Win_set_attr)
+PM_PMPI(MPI_Win_delete_attr)
+PM_PMPI(MPI_Win_get_group)
+PM_PMPI(MPI_Win_set_name)
+PM_PMPI(MPI_Win_get_name)
+PM_PMPI(MPI_Win_set_info)
+PM_PMPI(MPI_Win_get_info)
+PM_PMPI(MPI_Win_set_errhandler)
+PM_PMPI(MPI_Win_get_errhandler)
+PM_PMPI(MPI_Win_fence)
+PM_PMPI(MPI_Win_post)
+PM_PMPI(MPI_Win_start)
+PM_PMPI(MPI_Win_complete)
+PM_PMPI(MPI_Win_wait)
+PM_PMPI(MPI_Win_test)
+PM_PMPI(MPI_Win_lock)
+PM_PMPI(MPI_Win_unlock)
+PM_PMPI(MPI_Win_lock_all)
+PM_PMPI(MPI_Win_unlock_all)
+PM_PMPI(MPI_Win_flush)
+PM_PMPI(MPI_Win_flush_all)
+PM_PMPI(MPI_Win_flush_local)
+PM_PMPI(MPI_Win_flush_local_all)
+PM_PMPI(MPI_Win_sync)

@@ -374,6 +374,7 @@ int MPI_Errhandler_free(MPI_Errhandler *errhandler);
 int MPI_Comm_rank(MPI_Comm comm, int *rank);
 int MPI_Comm_size(MPI_Comm comm, int *size);
 int MPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm);
+int MPI_Comm_idup(MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request);
 int MPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm *newcomm);
 int MPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm);
 int MPI_Comm_split_type(MPI_Comm comm, int split_type, int key, MPI_Info info,
@@ -558,6 +559,40 @@ int MPI_Scatter(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void 
                 int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm);
 int MPI_Alltoall(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
                  int recvcount, MPI_Datatype recvtype, MPI_Comm comm);
+/* Non-blocking collectives, on any communicator. */
+int MPI_Ibarrier(MPI_Comm comm, MPI_Request *request);
+int MPI_Ibcast(void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm,
+               MPI_Request *request);
+int MPI_Ireduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,
+                MPI_Op op, int root, MPI_Comm comm, MPI_Request *request);
+int MPI_Iallreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,
+                   MPI_Op op, MPI_Comm comm, MPI_Request *request);
+int MPI_Iallgather(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                   int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Request *request);
+int MPI_Igather(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm,
+                MPI_Request *request);
+int MPI_Iscatter(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                 int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm,
+                 MPI_Request *request);
+int MPI_Ialltoall(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                  int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Request *request);
+int MPI_Ireduce_scatter_block(const void *sendbuf, void *recvbuf, int recvcount,
+                              MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                              MPI_Request *request);
+int MPI_Igatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                 const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root,
+                 MPI_Comm comm, MPI_Request *request);
+int MPI_Iscatterv(const void *sendbuf, const int sendcounts[], const int displs[],
+                  MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype,
+                  int root, MPI_Comm comm, MPI_Request *request);
+int MPI_Iallgatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
+                    const int recvcounts[], const int displs[], MPI_Datatype recvtype,
+                    MPI_Comm comm, MPI_Request *request);
+int MPI_Ialltoallv(const void *sendbuf, const int sendcounts[], const int sdispls[],
+                   MPI_Datatype sendtype, void *recvbuf, const int recvcounts[],
+                   const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm,
+                   MPI_Request *request);
 
 /* Point-to-point (src/mpi/p2p.c, pt2pt.c). */
 int MPI_Send(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,
@@ -589,6 +624,27 @@ int MPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, 
                          int source, int recvtag, MPI_Comm comm, MPI_Status *status);
 int MPI_Probe(int source, int tag, MPI_Comm comm, MPI_Status *status);
 int MPI_Iprobe(int source, int tag, MPI_Comm comm, int *flag, MPI_Status *status);
+/* Matched probes and persistent requests. */
+int MPI_Mprobe(int source, int tag, MPI_Comm comm, MPI_Message *message, MPI_Status *status);
+int MPI_Improbe(int source, int tag, MPI_Comm comm, int *flag, MPI_Message *message,
+                MPI_Status *status);
+int MPI_Mrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message,
+              MPI_Status *status);
+int MPI_Imrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message,
+               MPI_Request *request);
+int MPI_Send_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,
+                  MPI_Comm comm, MPI_Request *request);
+int MPI_Ssend_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,
+                   MPI_Comm comm, MPI_Request *request);
+int MPI_Rsend_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,
+                   MPI_Comm comm, MPI_Request *request);
+int MPI_Bsend_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,
+                   MPI_Comm comm, MPI_Request *request);
+int MPI_Recv_init(void *buf, int count, MPI_Datatype datatype, int source, int tag,
+                  MPI_Comm comm, MPI_Request *request);
+int MPI_Start(MPI_Request *request);
+int MPI_Startall(int count, MPI_Request array_of_requests[]);
+/* Requests. */
 int MPI_Cancel(MPI_Request *request);
 int MPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status);
 int MPI_Status_set_cancelled(MPI_Status *status, int flag);
@@ -640,6 +696,10 @@ int MPI_Type_create_subarray(int ndims, const int array_of_sizes[],
                              int order, MPI_Datatype oldtype, MPI_Datatype *newtype);
 int MPI_Type_create_resized(MPI_Datatype oldtype, MPI_Aint lb, MPI_Aint extent,
                             MPI_Datatype *newtype);
+int MPI_Type_create_darray(int size, int rank, int ndims, const int array_of_gsizes[],
+                           const int array_of_distribs[], const int array_of_dargs[],
+                           const int array_of_psizes[], int order, MPI_Datatype oldtype,
+                           MPI_Datatype *newtype);
 int MPI_Pack(const void *inbuf, int incount, MPI_Datatype datatype, void *outbuf, int outsize,
              int *position, MPI_Comm comm);
 int MPI_Unpack(const void *inbuf, int insize, int *position, void *outbuf, int outcount,
@@ -651,52 +711,15 @@ int MPI_Pack_size(int incount, MPI_Datatype datatype, MPI_Comm comm, int *size);
  * through the error handler ("MPI_Send is not supported by praas yet").
  * ====================================================================== */
 
-/* Point-to-point: matched probes, persistent requests. */
-int MPI_Mprobe(int source, int tag, MPI_Comm comm, MPI_Message *message, MPI_Status *status);
-int MPI_Improbe(int source, int tag, MPI_Comm comm, int *flag, MPI_Message *message,
-                MPI_Status *status);
-int MPI_Mrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message,
-              MPI_Status *status);
-int MPI_Imrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message,
-               MPI_Request *request);
-int MPI_Send_init(const void *buf, int count, MPI_Datatype datatype, int dest, int tag,
-                  MPI_Comm comm, MPI_Request *request);
-int MPI_Recv_init(void *buf, int count, MPI_Datatype datatype, int source, int tag,
-                  MPI_Comm comm, MPI_Request *request);
-int MPI_Start(MPI_Request *request);
-int MPI_Startall(int count, MPI_Request array_of_requests[]);
+/* Point-to-point. */
 int MPI_Status_set_elements(MPI_Status *status, MPI_Datatype datatype, int count);
 
-/* Collectives: Alltoallw, non-blocking. */
+/* Collectives: Alltoallw. */
 int MPI_Alltoallw(const void *sendbuf, const int sendcounts[], const int sdispls[],
                   const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[],
                   const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm);
-int MPI_Ibarrier(MPI_Comm comm, MPI_Request *request);
-int MPI_Ibcast(void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm,
-               MPI_Request *request);
-int MPI_Ireduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,
-                MPI_Op op, int root, MPI_Comm comm, MPI_Request *request);
-int MPI_Iallreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype,
-                   MPI_Op op, MPI_Comm comm, MPI_Request *request);
-int MPI_Iallgather(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-                   int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Request *request);
-int MPI_Igather(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-                int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm,
-                MPI_Request *request);
-int MPI_Iscatter(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-                 int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm,
-                 MPI_Request *request);
-int MPI_Ialltoall(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-                  int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Request *request);
-int MPI_Ireduce_scatter_block(const void *sendbuf, void *recvbuf, int recvcount,
-                              MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
-                              MPI_Request *request);
 
-/* Datatypes: darray, decoding, attributes. */
-int MPI_Type_create_darray(int size, int rank, int ndims, const int array_of_gsizes[],
-                           const int array_of_distribs[], const int array_of_dargs[],
-                           const int array_of_psizes[], int order, MPI_Datatype oldtype,
-                           MPI_Datatype *newtype);
+/* Datatypes: decoding, attributes. */
 int MPI_Type_get_envelope(MPI_Datatype datatype, int *num_integers, int *num_addresses,
                           int *num_datatypes, int *combiner);
 int MPI_Type_get_contents(MPI_Datatype datatype, int max_integers, int max_addresses,
@@ -711,7 +734,6 @@ int MPI_Type_get_attr(MPI_Datatype datatype, int type_keyval, void *attribute_va
 int MPI_Type_delete_attr(MPI_Datatype datatype, int type_keyval);
 
 /* Communicators beyond the world's group, topologies, dynamic processes. */
-int MPI_Comm_idup(MPI_Comm comm, MPI_Comm *newcomm, MPI_Request *request);
 int MPI_Comm_set_info(MPI_Comm comm, MPI_Info info);
 int MPI_Comm_get_info(MPI_Comm comm, MPI_Info *info_used);
 int MPI_Comm_remote_size(MPI_Comm comm, int *size);
@@ -752,6 +774,264 @@ int MPI_Comm_join(int fd, MPI_Comm *intercomm);
 int MPI_Add_error_class(int *errorclass);
 int MPI_Add_error_code(int errorclass, int *errorcode);
 int MPI_Add_error_string(int errorcode, const char *string);
+
+/* ======================================================================
+ * The profiling interface: every call above under its PMPI_ name (the same
+ * function; a tool may define MPI_Send itself and call PMPI_Send).
+ * ====================================================================== */
+extern __typeof__(MPI_Init) PMPI_Init;
+extern __typeof__(MPI_Init_thread) PMPI_Init_thread;
+extern __typeof__(MPI_Finalize) PMPI_Finalize;
+extern __typeof__(MPI_Initialized) PMPI_Initialized;
+extern __typeof__(MPI_Finalized) PMPI_Finalized;
+extern __typeof__(MPI_Abort) PMPI_Abort;
+extern __typeof__(MPI_Query_thread) PMPI_Query_thread;
+extern __typeof__(MPI_Is_thread_main) PMPI_Is_thread_main;
+extern __typeof__(MPI_Wtime) PMPI_Wtime;
+extern __typeof__(MPI_Wtick) PMPI_Wtick;
+extern __typeof__(MPI_Get_processor_name) PMPI_Get_processor_name;
+extern __typeof__(MPI_Get_version) PMPI_Get_version;
+extern __typeof__(MPI_Get_library_version) PMPI_Get_library_version;
+extern __typeof__(MPI_Pcontrol) PMPI_Pcontrol;
+extern __typeof__(MPI_Alloc_mem) PMPI_Alloc_mem;
+extern __typeof__(MPI_Free_mem) PMPI_Free_mem;
+extern __typeof__(MPI_Error_string) PMPI_Error_string;
+extern __typeof__(MPI_Error_class) PMPI_Error_class;
+extern __typeof__(MPI_Comm_create_errhandler) PMPI_Comm_create_errhandler;
+extern __typeof__(MPI_Comm_set_errhandler) PMPI_Comm_set_errhandler;
+extern __typeof__(MPI_Comm_get_errhandler) PMPI_Comm_get_errhandler;
+extern __typeof__(MPI_Comm_call_errhandler) PMPI_Comm_call_errhandler;
+extern __typeof__(MPI_Win_create_errhandler) PMPI_Win_create_errhandler;
+extern __typeof__(MPI_Win_set_errhandler) PMPI_Win_set_errhandler;
+extern __typeof__(MPI_Win_get_errhandler) PMPI_Win_get_errhandler;
+extern __typeof__(MPI_Win_call_errhandler) PMPI_Win_call_errhandler;
+extern __typeof__(MPI_Errhandler_free) PMPI_Errhandler_free;
+extern __typeof__(MPI_Comm_rank) PMPI_Comm_rank;
+extern __typeof__(MPI_Comm_size) PMPI_Comm_size;
+extern __typeof__(MPI_Comm_dup) PMPI_Comm_dup;
+extern __typeof__(MPI_Comm_idup) PMPI_Comm_idup;
+extern __typeof__(MPI_Comm_dup_with_info) PMPI_Comm_dup_with_info;
+extern __typeof__(MPI_Comm_split) PMPI_Comm_split;
+extern __typeof__(MPI_Comm_split_type) PMPI_Comm_split_type;
+extern __typeof__(MPI_Comm_create) PMPI_Comm_create;
+extern __typeof__(MPI_Comm_create_group) PMPI_Comm_create_group;
+extern __typeof__(MPI_Comm_free) PMPI_Comm_free;
+extern __typeof__(MPI_Comm_compare) PMPI_Comm_compare;
+extern __typeof__(MPI_Comm_group) PMPI_Comm_group;
+extern __typeof__(MPI_Comm_test_inter) PMPI_Comm_test_inter;
+extern __typeof__(MPI_Comm_get_parent) PMPI_Comm_get_parent;
+extern __typeof__(MPI_Comm_set_name) PMPI_Comm_set_name;
+extern __typeof__(MPI_Comm_get_name) PMPI_Comm_get_name;
+extern __typeof__(MPI_Topo_test) PMPI_Topo_test;
+extern __typeof__(MPI_Dims_create) PMPI_Dims_create;
+extern __typeof__(MPI_Comm_create_keyval) PMPI_Comm_create_keyval;
+extern __typeof__(MPI_Comm_free_keyval) PMPI_Comm_free_keyval;
+extern __typeof__(MPI_Comm_set_attr) PMPI_Comm_set_attr;
+extern __typeof__(MPI_Comm_get_attr) PMPI_Comm_get_attr;
+extern __typeof__(MPI_Comm_delete_attr) PMPI_Comm_delete_attr;
+extern __typeof__(MPI_Win_create_keyval) PMPI_Win_create_keyval;
+extern __typeof__(MPI_Win_free_keyval) PMPI_Win_free_keyval;
+extern __typeof__(MPI_Win_set_attr) PMPI_Win_set_attr;
+extern __typeof__(MPI_Win_get_attr) PMPI_Win_get_attr;
+extern __typeof__(MPI_Win_delete_attr) PMPI_Win_delete_attr;
+extern __typeof__(MPI_Group_size) PMPI_Group_size;
+extern __typeof__(MPI_Group_rank) PMPI_Group_rank;
+extern __typeof__(MPI_Group_translate_ranks) PMPI_Group_translate_ranks;
+extern __typeof__(MPI_Group_compare) PMPI_Group_compare;
+extern __typeof__(MPI_Group_union) PMPI_Group_union;
+extern __typeof__(MPI_Group_intersection) PMPI_Group_intersection;
+extern __typeof__(MPI_Group_difference) PMPI_Group_difference;
+extern __typeof__(MPI_Group_incl) PMPI_Group_incl;
+extern __typeof__(MPI_Group_excl) PMPI_Group_excl;
+extern __typeof__(MPI_Group_range_incl) PMPI_Group_range_incl;
+extern __typeof__(MPI_Group_range_excl) PMPI_Group_range_excl;
+extern __typeof__(MPI_Group_free) PMPI_Group_free;
+extern __typeof__(MPI_Info_create) PMPI_Info_create;
+extern __typeof__(MPI_Info_set) PMPI_Info_set;
+extern __typeof__(MPI_Info_get) PMPI_Info_get;
+extern __typeof__(MPI_Info_get_valuelen) PMPI_Info_get_valuelen;
+extern __typeof__(MPI_Info_get_nkeys) PMPI_Info_get_nkeys;
+extern __typeof__(MPI_Info_get_nthkey) PMPI_Info_get_nthkey;
+extern __typeof__(MPI_Info_delete) PMPI_Info_delete;
+extern __typeof__(MPI_Info_dup) PMPI_Info_dup;
+extern __typeof__(MPI_Info_free) PMPI_Info_free;
+extern __typeof__(MPI_Type_size) PMPI_Type_size;
+extern __typeof__(MPI_Type_size_x) PMPI_Type_size_x;
+extern __typeof__(MPI_Type_get_extent) PMPI_Type_get_extent;
+extern __typeof__(MPI_Type_get_extent_x) PMPI_Type_get_extent_x;
+extern __typeof__(MPI_Type_get_true_extent) PMPI_Type_get_true_extent;
+extern __typeof__(MPI_Type_get_true_extent_x) PMPI_Type_get_true_extent_x;
+extern __typeof__(MPI_Type_contiguous) PMPI_Type_contiguous;
+extern __typeof__(MPI_Type_dup) PMPI_Type_dup;
+extern __typeof__(MPI_Type_commit) PMPI_Type_commit;
+extern __typeof__(MPI_Type_free) PMPI_Type_free;
+extern __typeof__(MPI_Type_set_name) PMPI_Type_set_name;
+extern __typeof__(MPI_Type_get_name) PMPI_Type_get_name;
+extern __typeof__(MPI_Get_count) PMPI_Get_count;
+extern __typeof__(MPI_Get_elements) PMPI_Get_elements;
+extern __typeof__(MPI_Get_elements_x) PMPI_Get_elements_x;
+extern __typeof__(MPI_Get_address) PMPI_Get_address;
+extern __typeof__(MPI_Aint_add) PMPI_Aint_add;
+extern __typeof__(MPI_Aint_diff) PMPI_Aint_diff;
+extern __typeof__(MPI_Wait) PMPI_Wait;
+extern __typeof__(MPI_Waitall) PMPI_Waitall;
+extern __typeof__(MPI_Waitany) PMPI_Waitany;
+extern __typeof__(MPI_Waitsome) PMPI_Waitsome;
+extern __typeof__(MPI_Test) PMPI_Test;
+extern __typeof__(MPI_Testall) PMPI_Testall;
+extern __typeof__(MPI_Testany) PMPI_Testany;
+extern __typeof__(MPI_Testsome) PMPI_Testsome;
+extern __typeof__(MPI_Request_free) PMPI_Request_free;
+extern __typeof__(MPI_Test_cancelled) PMPI_Test_cancelled;
+extern __typeof__(MPI_Win_create) PMPI_Win_create;
+extern __typeof__(MPI_Win_allocate) PMPI_Win_allocate;
+extern __typeof__(MPI_Win_allocate_shared) PMPI_Win_allocate_shared;
+extern __typeof__(MPI_Win_shared_query) PMPI_Win_shared_query;
+extern __typeof__(MPI_Win_create_dynamic) PMPI_Win_create_dynamic;
+extern __typeof__(MPI_Win_attach) PMPI_Win_attach;
+extern __typeof__(MPI_Win_detach) PMPI_Win_detach;
+extern __typeof__(MPI_Win_free) PMPI_Win_free;
+extern __typeof__(MPI_Win_get_group) PMPI_Win_get_group;
+extern __typeof__(MPI_Win_set_name) PMPI_Win_set_name;
+extern __typeof__(MPI_Win_get_name) PMPI_Win_get_name;
+extern __typeof__(MPI_Win_set_info) PMPI_Win_set_info;
+extern __typeof__(MPI_Win_get_info) PMPI_Win_get_info;
+extern __typeof__(MPI_Put) PMPI_Put;
+extern __typeof__(MPI_Get) PMPI_Get;
+extern __typeof__(MPI_Accumulate) PMPI_Accumulate;
+extern __typeof__(MPI_Get_accumulate) PMPI_Get_accumulate;
+extern __typeof__(MPI_Fetch_and_op) PMPI_Fetch_and_op;
+extern __typeof__(MPI_Compare_and_swap) PMPI_Compare_and_swap;
+extern __typeof__(MPI_Rput) PMPI_Rput;
+extern __typeof__(MPI_Rget) PMPI_Rget;
+extern __typeof__(MPI_Raccumulate) PMPI_Raccumulate;
+extern __typeof__(MPI_Rget_accumulate) PMPI_Rget_accumulate;
+extern __typeof__(MPI_Win_fence) PMPI_Win_fence;
+extern __typeof__(MPI_Win_post) PMPI_Win_post;
+extern __typeof__(MPI_Win_start) PMPI_Win_start;
+extern __typeof__(MPI_Win_complete) PMPI_Win_complete;
+extern __typeof__(MPI_Win_wait) PMPI_Win_wait;
+extern __typeof__(MPI_Win_test) PMPI_Win_test;
+extern __typeof__(MPI_Win_lock) PMPI_Win_lock;
+extern __typeof__(MPI_Win_unlock) PMPI_Win_unlock;
+extern __typeof__(MPI_Win_lock_all) PMPI_Win_lock_all;
+extern __typeof__(MPI_Win_unlock_all) PMPI_Win_unlock_all;
+extern __typeof__(MPI_Win_flush) PMPI_Win_flush;
+extern __typeof__(MPI_Win_flush_all) PMPI_Win_flush_all;
+extern __typeof__(MPI_Win_flush_local) PMPI_Win_flush_local;
+extern __typeof__(MPI_Win_flush_local_all) PMPI_Win_flush_local_all;
+extern __typeof__(MPI_Win_sync) PMPI_Win_sync;
+extern __typeof__(MPI_Op_create) PMPI_Op_create;
+extern __typeof__(MPI_Op_free) PMPI_Op_free;
+extern __typeof__(MPI_Op_commutative) PMPI_Op_commutative;
+extern __typeof__(MPI_Barrier) PMPI_Barrier;
+extern __typeof__(MPI_Bcast) PMPI_Bcast;
+extern __typeof__(MPI_Reduce) PMPI_Reduce;
+extern __typeof__(MPI_Allreduce) PMPI_Allreduce;
+extern __typeof__(MPI_Reduce_scatter_block) PMPI_Reduce_scatter_block;
+extern __typeof__(MPI_Allgather) PMPI_Allgather;
+extern __typeof__(MPI_Gather) PMPI_Gather;
+extern __typeof__(MPI_Scatter) PMPI_Scatter;
+extern __typeof__(MPI_Alltoall) PMPI_Alltoall;
+extern __typeof__(MPI_Ibarrier) PMPI_Ibarrier;
+extern __typeof__(MPI_Ibcast) PMPI_Ibcast;
+extern __typeof__(MPI_Ireduce) PMPI_Ireduce;
+extern __typeof__(MPI_Iallreduce) PMPI_Iallreduce;
+extern __typeof__(MPI_Iallgather) PMPI_Iallgather;
+extern __typeof__(MPI_Igather) PMPI_Igather;
+extern __typeof__(MPI_Iscatter) PMPI_Iscatter;
+extern __typeof__(MPI_Ialltoall) PMPI_Ialltoall;
+extern __typeof__(MPI_Ireduce_scatter_block) PMPI_Ireduce_scatter_block;
+extern __typeof__(MPI_Igatherv) PMPI_Igatherv;
+extern __typeof__(MPI_Iscatterv) PMPI_Iscatterv;
+extern __typeof__(MPI_Iallgatherv) PMPI_Iallgatherv;
+extern __typeof__(MPI_Ialltoallv) PMPI_Ialltoallv;
+extern __typeof__(MPI_Send) PMPI_Send;
+extern __typeof__(MPI_Recv) PMPI_Recv;
+extern __typeof__(MPI_Ssend) PMPI_Ssend;
+extern __typeof__(MPI_Rsend) PMPI_Rsend;
+extern __typeof__(MPI_Bsend) PMPI_Bsend;
+extern __typeof__(MPI_Buffer_attach) PMPI_Buffer_attach;
+extern __typeof__(MPI_Buffer_detach) PMPI_Buffer_detach;
+extern __typeof__(MPI_Isend) PMPI_Isend;
+extern __typeof__(MPI_Issend) PMPI_Issend;
+extern __typeof__(MPI_Irsend) PMPI_Irsend;
+extern __typeof__(MPI_Ibsend) PMPI_Ibsend;
+extern __typeof__(MPI_Irecv) PMPI_Irecv;
+extern __typeof__(MPI_Sendrecv) PMPI_Sendrecv;
+extern __typeof__(MPI_Sendrecv_replace) PMPI_Sendrecv_replace;
+extern __typeof__(MPI_Probe) PMPI_Probe;
+extern __typeof__(MPI_Iprobe) PMPI_Iprobe;
+extern __typeof__(MPI_Mprobe) PMPI_Mprobe;
+extern __typeof__(MPI_Improbe) PMPI_Improbe;
+extern __typeof__(MPI_Mrecv) PMPI_Mrecv;
+extern __typeof__(MPI_Imrecv) PMPI_Imrecv;
+extern __typeof__(MPI_Send_init) PMPI_Send_init;
+extern __typeof__(MPI_Ssend_init) PMPI_Ssend_init;
+extern __typeof__(MPI_Rsend_init) PMPI_Rsend_init;
+extern __typeof__(MPI_Bsend_init) PMPI_Bsend_init;
+extern __typeof__(MPI_Recv_init) PMPI_Recv_init;
+extern __typeof__(MPI_Start) PMPI_Start;
+extern __typeof__(MPI_Startall) PMPI_Startall;
+extern __typeof__(MPI_Cancel) PMPI_Cancel;
+extern __typeof__(MPI_Request_get_status) PMPI_Request_get_status;
+extern __typeof__(MPI_Status_set_cancelled) PMPI_Status_set_cancelled;
+extern __typeof__(MPI_Gatherv) PMPI_Gatherv;
+extern __typeof__(MPI_Scatterv) PMPI_Scatterv;
+extern __typeof__(MPI_Allgatherv) PMPI_Allgatherv;
+extern __typeof__(MPI_Alltoallv) PMPI_Alltoallv;
+extern __typeof__(MPI_Reduce_scatter) PMPI_Reduce_scatter;
+extern __typeof__(MPI_Scan) PMPI_Scan;
+extern __typeof__(MPI_Exscan) PMPI_Exscan;
+extern __typeof__(MPI_Reduce_local) PMPI_Reduce_local;
+extern __typeof__(MPI_Type_vector) PMPI_Type_vector;
+extern __typeof__(MPI_Type_create_hvector) PMPI_Type_create_hvector;
+extern __typeof__(MPI_Type_indexed) PMPI_Type_indexed;
+extern __typeof__(MPI_Type_create_hindexed) PMPI_Type_create_hindexed;
+extern __typeof__(MPI_Type_create_indexed_block) PMPI_Type_create_indexed_block;
+extern __typeof__(MPI_Type_create_hindexed_block) PMPI_Type_create_hindexed_block;
+extern __typeof__(MPI_Type_create_struct) PMPI_Type_create_struct;
+extern __typeof__(MPI_Type_create_subarray) PMPI_Type_create_subarray;
+extern __typeof__(MPI_Type_create_resized) PMPI_Type_create_resized;
+extern __typeof__(MPI_Pack) PMPI_Pack;
+extern __typeof__(MPI_Unpack) PMPI_Unpack;
+extern __typeof__(MPI_Pack_size) PMPI_Pack_size;
+extern __typeof__(MPI_Status_set_elements) PMPI_Status_set_elements;
+extern __typeof__(MPI_Alltoallw) PMPI_Alltoallw;
+extern __typeof__(MPI_Type_create_darray) PMPI_Type_create_darray;
+extern __typeof__(MPI_Type_get_envelope) PMPI_Type_get_envelope;
+extern __typeof__(MPI_Type_get_contents) PMPI_Type_get_contents;
+extern __typeof__(MPI_Type_create_keyval) PMPI_Type_create_keyval;
+extern __typeof__(MPI_Type_free_keyval) PMPI_Type_free_keyval;
+extern __typeof__(MPI_Type_set_attr) PMPI_Type_set_attr;
+extern __typeof__(MPI_Type_get_attr) PMPI_Type_get_attr;
+extern __typeof__(MPI_Type_delete_attr) PMPI_Type_delete_attr;
+extern __typeof__(MPI_Comm_set_info) PMPI_Comm_set_info;
+extern __typeof__(MPI_Comm_get_info) PMPI_Comm_get_info;
+extern __typeof__(MPI_Comm_remote_size) PMPI_Comm_remote_size;
+extern __typeof__(MPI_Comm_remote_group) PMPI_Comm_remote_group;
+extern __typeof__(MPI_Intercomm_create) PMPI_Intercomm_create;
+extern __typeof__(MPI_Intercomm_merge) PMPI_Intercomm_merge;
+extern __typeof__(MPI_Cart_create) PMPI_Cart_create;
+extern __typeof__(MPI_Cart_get) PMPI_Cart_get;
+extern __typeof__(MPI_Cart_rank) PMPI_Cart_rank;
+extern __typeof__(MPI_Cart_coords) PMPI_Cart_coords;
+extern __typeof__(MPI_Cart_shift) PMPI_Cart_shift;
+extern __typeof__(MPI_Cart_sub) PMPI_Cart_sub;
+extern __typeof__(MPI_Cartdim_get) PMPI_Cartdim_get;
+extern __typeof__(MPI_Graph_create) PMPI_Graph_create;
+extern __typeof__(MPI_Dist_graph_create_adjacent) PMPI_Dist_graph_create_adjacent;
+extern __typeof__(MPI_Comm_spawn) PMPI_Comm_spawn;
+extern __typeof__(MPI_Comm_spawn_multiple) PMPI_Comm_spawn_multiple;
+extern __typeof__(MPI_Open_port) PMPI_Open_port;
+extern __typeof__(MPI_Close_port) PMPI_Close_port;
+extern __typeof__(MPI_Comm_accept) PMPI_Comm_accept;
+extern __typeof__(MPI_Comm_connect) PMPI_Comm_connect;
+extern __typeof__(MPI_Comm_disconnect) PMPI_Comm_disconnect;
+extern __typeof__(MPI_Comm_join) PMPI_Comm_join;
+extern __typeof__(MPI_Add_error_class) PMPI_Add_error_class;
+extern __typeof__(MPI_Add_error_code) PMPI_Add_error_code;
+extern __typeof__(MPI_Add_error_string) PMPI_Add_error_string;
 
 #ifdef __cplusplus
 }
