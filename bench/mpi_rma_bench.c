@@ -12,6 +12,8 @@
  *   gacc            MPI_Get_accumulate, MPI_SUM on MPI_INT64_T
  *   fop             MPI_Fetch_and_op, MPI_SUM on one MPI_INT64_T
  *   cas             MPI_Compare_and_swap on one MPI_INT64_T
+ *   bput, bget      bi-directional bandwidth: both ranks put (get) a window
+ *                   of messages to (from) each other at once
  * in the modes
  *   flush           inside one MPI_Win_lock_all: op(s), MPI_Win_flush(1)
  *   lock            MPI_Win_lock(EXCLUSIVE, 1), op(s), MPI_Win_unlock(1)
@@ -20,6 +22,13 @@
  * The target waits in MPI_Barrier during the passive modes and in the
  * epoch calls during the active ones; the origin sends it each active
  * measurement's iteration count with MPI_Bcast (outside the timed part).
+ * In bput and bget both ranks are origins and targets: each issues its
+ * window of operations to the other and closes the epoch in the same mode
+ * (flush: both inside MPI_Win_lock_all; lock: each locks the other; fence;
+ * pscw: post, start, ops, complete, wait), rank 0 decides the iteration
+ * count and both start after a barrier. The row's bw_MBps is the sum of
+ * the two directions' bandwidths (each rank's bytes per sample over its
+ * median sample time); the latency columns stay empty.
  * Nothing here is specific to one MPI library.
  */
 #include <stdint.h>
@@ -33,10 +42,12 @@
 #define WARM_NS 200000000u
 
 enum { M_FLUSH, M_LOCK, M_FENCE, M_PSCW, M_COUNT };
-enum { O_PUT, O_GET, O_ACC, O_ACCD, O_GACC, O_FOP, O_CAS, O_COUNT };
+enum { O_PUT, O_GET, O_ACC, O_ACCD, O_GACC, O_FOP, O_CAS, O_BPUT, O_BGET, O_COUNT };
 
 static const char *const mode_names[M_COUNT] = {"flush", "lock", "fence", "pscw"};
-static const char *const op_names[O_COUNT] = {"put", "get", "acc", "accd", "gacc", "fop", "cas"};
+static const char *const op_names[O_COUNT] = {"put", "get",  "acc",  "accd", "gacc",
+                                              "fop", "cas", "bput", "bget"};
+#define BI_OPS ((1u << O_BPUT) | (1u << O_BGET))
 
 static const char usage[] =
     "Usage: mpirun -np 2 mpi_rma_bench [OPTIONS]\n"
@@ -46,7 +57,8 @@ static const char usage[] =
     "                             malloc'd memory; --window N is the bandwidth window\n"
     "  --label NAME               the config column (default mpi-FLAVOR)\n"
     "  --modes LIST               comma-separated subset of flush,lock,fence,pscw\n"
-    "  --ops LIST                 comma-separated subset of put,get,acc,accd,gacc,fop,cas\n"
+    "  --ops LIST                 comma-separated subset of put,get,acc,accd,gacc,fop,cas,\n"
+    "                             bput,bget (bi-directional put and get bandwidth)\n"
     "  --acc-max SIZE             largest acc/accd/gacc message (default --max)\n";
 
 static int flavor_create;
@@ -55,7 +67,7 @@ static size_t acc_max;
 
 typedef struct mb {
     bench_opts_t o;
-    int rank;
+    int rank, other; /* this rank and the other one */
     MPI_Win win;
     MPI_Group peer; /* the other rank, for post and start */
     void *mem;
@@ -133,40 +145,51 @@ static size_t mb_slot(const mb_t *b, size_t size, int i)
     return off + size > b->o.max_size ? 0 : off;
 }
 
+/* One operation to the other rank, at offset off of its window. */
 static int mb_issue(mb_t *b, int op, size_t size, size_t off)
 {
     static const int64_t one = 1, zero = 0;
-    int n8 = (int)(size / 8), n = (int)size;
+    int n8 = (int)(size / 8), n = (int)size, t = b->other;
 
     switch (op) {
-    case O_PUT: return MPI_Put(b->src + off, n, MPI_BYTE, 1, (MPI_Aint)off, n, MPI_BYTE, b->win);
-    case O_GET: return MPI_Get(b->dst + off, n, MPI_BYTE, 1, (MPI_Aint)off, n, MPI_BYTE, b->win);
+    case O_PUT:
+    case O_BPUT: return MPI_Put(b->src + off, n, MPI_BYTE, t, (MPI_Aint)off, n, MPI_BYTE, b->win);
+    case O_GET:
+    case O_BGET: return MPI_Get(b->dst + off, n, MPI_BYTE, t, (MPI_Aint)off, n, MPI_BYTE, b->win);
     case O_ACC:
-        return MPI_Accumulate(b->src, n8, MPI_INT64_T, 1, (MPI_Aint)off, n8, MPI_INT64_T, MPI_SUM,
+        return MPI_Accumulate(b->src, n8, MPI_INT64_T, t, (MPI_Aint)off, n8, MPI_INT64_T, MPI_SUM,
                               b->win);
     case O_ACCD:
-        return MPI_Accumulate(b->srcd, n8, MPI_DOUBLE, 1, (MPI_Aint)off, n8, MPI_DOUBLE, MPI_SUM,
+        return MPI_Accumulate(b->srcd, n8, MPI_DOUBLE, t, (MPI_Aint)off, n8, MPI_DOUBLE, MPI_SUM,
                               b->win);
     case O_GACC:
-        return MPI_Get_accumulate(b->src, n8, MPI_INT64_T, b->res, n8, MPI_INT64_T, 1,
+        return MPI_Get_accumulate(b->src, n8, MPI_INT64_T, b->res, n8, MPI_INT64_T, t,
                                   (MPI_Aint)off, n8, MPI_INT64_T, MPI_SUM, b->win);
     case O_FOP:
-        return MPI_Fetch_and_op(&one, b->res, MPI_INT64_T, 1, (MPI_Aint)off, MPI_SUM, b->win);
+        return MPI_Fetch_and_op(&one, b->res, MPI_INT64_T, t, (MPI_Aint)off, MPI_SUM, b->win);
     case O_CAS:
-        return MPI_Compare_and_swap(&one, &zero, b->res, MPI_INT64_T, 1, (MPI_Aint)off, b->win);
+        return MPI_Compare_and_swap(&one, &zero, b->res, MPI_INT64_T, t, (MPI_Aint)off, b->win);
     }
     return MPI_ERR_OTHER;
 }
 
+/* One timed sample at an origin: open the epoch (lock, or start; a
+ * bi-directional pscw sample also posts its own window first, as the other
+ * rank's target), nops operations, close it (flush, unlock, fence,
+ * complete, then the bi-directional wait). */
 static int mb_sample(mb_t *b, int mode, int op, size_t size, int nops, double *us_p)
 {
+    int bi = op == O_BPUT || op == O_BGET;
     uint64_t t0 = bench_now_ns();
     int rc = MPI_SUCCESS, rc2 = MPI_SUCCESS;
 
     if (mode == M_LOCK)
-        rc = MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 1, 0, b->win);
-    else if (mode == M_PSCW)
+        rc = MPI_Win_lock(MPI_LOCK_EXCLUSIVE, b->other, 0, b->win);
+    else if (mode == M_PSCW) {
+        if (bi && (rc = MPI_Win_post(b->peer, 0, b->win)))
+            return mb_fail(rc, "post", op_names[op], size);
         rc = MPI_Win_start(b->peer, 0, b->win);
+    }
     if (rc)
         return mb_fail(rc, mode == M_LOCK ? "lock" : "start", op_names[op], size);
     for (int i = 0; i < nops && !rc; i++)
@@ -174,10 +197,14 @@ static int mb_sample(mb_t *b, int mode, int op, size_t size, int nops, double *u
     if (rc)
         mb_fail(rc, "issue", op_names[op], size);
     switch (mode) {
-    case M_FLUSH: rc2 = MPI_Win_flush(1, b->win); break;
-    case M_LOCK: rc2 = MPI_Win_unlock(1, b->win); break;
+    case M_FLUSH: rc2 = MPI_Win_flush(b->other, b->win); break;
+    case M_LOCK: rc2 = MPI_Win_unlock(b->other, b->win); break;
     case M_FENCE: rc2 = MPI_Win_fence(0, b->win); break;
-    case M_PSCW: rc2 = MPI_Win_complete(b->win); break;
+    case M_PSCW:
+        rc2 = MPI_Win_complete(b->win);
+        if (bi && !rc2)
+            rc2 = MPI_Win_wait(b->win);
+        break;
     }
     if (rc2)
         return mb_fail(rc2, "closing the epoch", op_names[op], size);
@@ -231,13 +258,55 @@ static int mb_measure(mb_t *b, int mode, int op, size_t size, int nops, bench_st
     return 0;
 }
 
-static int mb_mode(mb_t *b, int mode, const char *label)
+/* Both ranks at once (bput, bget): each runs nops-operation samples to the
+ * other; rank 0 picks the count from its warm-up and both start together
+ * after a barrier. *mbps_p (rank 0) is the sum of both ranks' bytes per
+ * median sample; a collective call of both ranks. */
+static int mb_measure_bi(mb_t *b, int mode, int op, size_t size, int nops, double *mbps_p,
+                         long *n_p)
+{
+    long warm = b->o.warmup > 3 ? b->o.warmup : 3;
+    double med[2] = {0, 0};
+    bench_stats_t st;
+    long long n = 0;
+    int rc;
+
+    warm = warm / nops > 3 ? warm / nops : 3;
+    for (long i = 0; i < warm; i++)
+        if ((rc = mb_sample(b, mode, op, size, nops, &b->samples[i])))
+            return rc;
+    if (b->rank == 0) {
+        bench_stats(b->samples, warm, &st);
+        n = bench_iters_for(&b->o, st.median * 1000.0);
+    }
+    rc = MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
+    if (!rc)
+        rc = MPI_Barrier(MPI_COMM_WORLD);
+    if (rc)
+        return mb_fail(rc, "sending the iteration count", op_names[op], size);
+    for (long i = 0; i < n; i++)
+        if ((rc = mb_sample(b, mode, op, size, nops, &b->samples[i])))
+            return rc;
+    bench_stats(b->samples, n, &st);
+    rc = MPI_Gather(&st.median, 1, MPI_DOUBLE, med, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    if (rc)
+        return mb_fail(rc, "gathering the medians", op_names[op], size);
+    if (b->rank == 0)
+        *mbps_p = bench_mbps((double)size * nops, med[0]) + bench_mbps((double)size * nops, med[1]);
+    *n_p = (long)n;
+    return 0;
+}
+
+/* The rows of one mode: the one-directional operations (bi == 0; rank 0
+ * alone in the passive modes, both ranks in the active ones) or the
+ * bi-directional bput and bget (bi != 0; always both ranks). */
+static int mb_mode(mb_t *b, int mode, const char *label, int bi)
 {
     for (int op = 0; op < O_COUNT; op++) {
         size_t max = op == O_FOP || op == O_CAS ? 8 : b->o.max_size;
         char name[32];
 
-        if (!(op_mask & (1u << op)))
+        if (!(op_mask & (1u << op)) || !(BI_OPS & (1u << op)) != !bi)
             continue;
         if ((op == O_ACC || op == O_ACCD || op == O_GACC) && acc_max && acc_max < max)
             max = acc_max;
@@ -249,8 +318,16 @@ static int mb_mode(mb_t *b, int mode, const char *label)
             long n, nbw;
             int rc;
 
-            if (size < 8 && op != O_PUT && op != O_GET)
+            if (size < 8 && op != O_PUT && op != O_GET && !bi)
                 continue;
+            if (bi) {
+                rc = mb_measure_bi(b, mode, op, size, bench_window(&b->o, size), &mbps, &n);
+                if (rc)
+                    return rc;
+                if (b->rank == 0)
+                    bench_row(label, name, size, n, NULL, mbps);
+                continue;
+            }
             rc = mb_measure(b, mode, op, size, 1, &lat, &n);
             if (!rc && (op == O_PUT || op == O_GET)) {
                 int w = bench_window(&b->o, size);
@@ -318,11 +395,11 @@ static int mb_passive(mb_t *b, const char *label)
             rc = mb_sample(b, M_FLUSH, O_GET, 8, 1, &us);
     }
     if (!rc && (mode_mask & (1u << M_FLUSH)))
-        rc = mb_mode(b, M_FLUSH, label);
+        rc = mb_mode(b, M_FLUSH, label, 0);
     if (MPI_Win_unlock_all(b->win) && !rc)
         rc = mb_fail(MPI_ERR_OTHER, "unlock_all", "", 0);
     if (!rc && (mode_mask & (1u << M_LOCK)))
-        rc = mb_mode(b, M_LOCK, label);
+        rc = mb_mode(b, M_LOCK, label, 0);
     return rc;
 }
 
@@ -357,6 +434,7 @@ int main(int argc, char **argv)
     /* Errors come back as return codes, reported with their text. */
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     other = 1 - b.rank;
+    b.other = other;
     MPI_Comm_group(MPI_COMM_WORLD, &world);
     MPI_Group_incl(world, 1, &other, &b.peer);
     MPI_Group_free(&world);
@@ -423,14 +501,36 @@ int main(int argc, char **argv)
         status = 1;
         goto out;
     }
+    /* Bi-directional passive modes: both ranks origins, both in lock_all
+     * for flush. */
+    if ((op_mask & BI_OPS) && (mode_mask & ((1u << M_FLUSH) | (1u << M_LOCK)))) {
+        rc = 0;
+        if (mode_mask & (1u << M_FLUSH)) {
+            rc = MPI_Win_lock_all(0, b.win);
+            if (!rc)
+                rc = mb_mode(&b, M_FLUSH, label, 1);
+            if (MPI_Win_unlock_all(b.win) && !rc)
+                rc = MPI_ERR_OTHER;
+        }
+        if (!rc && (mode_mask & (1u << M_LOCK)))
+            rc = mb_mode(&b, M_LOCK, label, 1);
+        if (rc) {
+            mb_fail(rc, "bi-directional passive modes", "", 0);
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        }
+    }
     if (mode_mask & ((1u << M_FENCE) | (1u << M_PSCW))) {
         rc = MPI_Win_fence(0, b.win);
         if (!rc && (mode_mask & (1u << M_FENCE)))
-            rc = mb_mode(&b, M_FENCE, label);
+            rc = mb_mode(&b, M_FENCE, label, 0);
+        if (!rc && (mode_mask & (1u << M_FENCE)))
+            rc = mb_mode(&b, M_FENCE, label, 1);
         if (!rc)
             rc = MPI_Win_fence(MPI_MODE_NOSUCCEED, b.win);
         if (!rc && (mode_mask & (1u << M_PSCW)))
-            rc = mb_mode(&b, M_PSCW, label);
+            rc = mb_mode(&b, M_PSCW, label, 0);
+        if (!rc && (mode_mask & (1u << M_PSCW)))
+            rc = mb_mode(&b, M_PSCW, label, 1);
         if (rc) {
             mb_fail(rc, "active modes", "", 0);
             MPI_Abort(MPI_COMM_WORLD, 1);

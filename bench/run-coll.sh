@@ -79,37 +79,13 @@ for f in "$build/bench/coll_bench" "$run"; do
 done
 mkdir -p "$results" "$logs" || exit 2
 
-clean_shm() {
-  for f in /dev/shm/[0-9]*:*; do
-    [ -e "$f" ] || continue
-    pid=${f#/dev/shm/}; pid=${pid%%:*}
-    kill -0 "$pid" 2>/dev/null || rm -f "$f"
-  done
-}
-
-describe_status() {
-  case $1 in
-    0) echo "ok" ;;
-    124|137) echo "TIMED OUT after ${timeout} s" ;;
-    127) echo "NOT RUN (missing program)" ;;
-    *) echo "FAILED (exit status $1)" ;;
-  esac
-}
-
-# ---- the MPI builds: standard MPI, linked with bench.c only ----
-build_mpi() { # WRAPPER OUTPUT
-  command -v "$1" >/dev/null 2>&1 || { echo "$1 not found" >"$logs/build-$1.err"; return 1; }
-  "$1" -std=gnu11 -O2 -I"$src" -o "$2" "$src/bench/mpi_coll_bench.c" "$src/bench/bench.c" \
-    2>"$logs/build-$1.err"
-}
-case " $impls " in *" ompi "*)
-  build_mpi mpicc.openmpi "$build/bench/mpi_coll_bench.openmpi" ||
-    echo "run-coll.sh: mpicc.openmpi failed, see $logs/build-mpicc.openmpi.err" >&2 ;;
-esac
-case " $impls " in *" mpich "*)
-  build_mpi mpicc.mpich "$build/bench/mpi_coll_bench.mpich" ||
-    echo "run-coll.sh: mpicc.mpich failed, see $logs/build-mpicc.mpich.err" >&2 ;;
-esac
+# The MPI builds (standard MPI, linked with bench.c only) and the
+# launches: bench/lib/mpi.sh.
+. "$here/lib/mpi.sh"
+mpi_wrappers=
+case " $impls " in *" ompi "*) mpi_wrappers="mpicc.openmpi" ;; esac
+case " $impls " in *" mpich "*) mpi_wrappers="$mpi_wrappers mpicc.mpich" ;; esac
+[ -z "$mpi_wrappers" ] || mpi_build_all mpi_coll_bench bench/mpi_coll_bench.c
 
 # Run one implementation on N workers: rows to $logs/IMPL-nN-pP.csv,
 # diagnostics to .err; returns the launcher's status.
@@ -122,47 +98,24 @@ run_one() { # IMPL N PASS OPTIONS...
   fi
   common="--no-header --label $impl"
   case $impl in
-    praas|praas-tcp|redis)
-      prog=$build/bench/coll_bench
-      [ "$impl" = redis ] && prog=$build/bench/redis_allreduce
-      [ -x "$prog" ] || return 127
-      (
-        unset FI_PROVIDER UCX_TLS PRAAS_TRANSPORT PRAAS_PROGRESS PRAAS_RMA_SHM
-        FI_TCP_IFACE=lo FI_SOCKETS_IFACE=lo UCX_NET_DEVICES=lo UCX_WARN_UNUSED_ENV_VARS=n
-        PRAAS_OP_TIMEOUT=$((timeout * 1000))
-        export FI_TCP_IFACE FI_SOCKETS_IFACE UCX_NET_DEVICES UCX_WARN_UNUSED_ENV_VARS PRAAS_OP_TIMEOUT
-        case $impl in
-          praas-tcp) PRAAS_RMA_SHM=0 PRAAS_TRANSPORT=ucx UCX_TLS=tcp
-                     export PRAAS_RMA_SHM PRAAS_TRANSPORT UCX_TLS ;;
-          redis) set -- --redis "$COLL_REDIS_URL" --wait-s "$timeout" "$@" ;;
-        esac
-        exec timeout -k 10 $((timeout + 20)) "$run" -n "$np" --bind-to "$bind" \
-          --timeout "$timeout" "$prog" $common "$@"
-      ) >"$out" 2>"$err"
-      ;;
+    praas)
+      mpi_launch praas "$np" "$bind" "$timeout" default "$build/bench/coll_bench" \
+        $common "$@" >"$out" 2>"$err" ;;
+    praas-tcp)
+      # Every chunk a put, a flush and an accumulate over loopback TCP.
+      mpi_launch praas "$np" "$bind" "$timeout" ucx-tcp-noshm "$build/bench/coll_bench" \
+        $common "$@" >"$out" 2>"$err" ;;
+    redis)
+      mpi_launch praas "$np" "$bind" "$timeout" default "$build/bench/redis_allreduce" \
+        $common --redis "$COLL_REDIS_URL" --wait-s "$timeout" "$@" >"$out" 2>"$err" ;;
     ompi)
-      prog=$build/bench/mpi_coll_bench.openmpi
-      [ -x "$prog" ] || return 127
-      over=
-      [ "$np" -le "$ncpu" ] || over=--oversubscribe
-      timeout -k 10 "$timeout" mpirun.openmpi --allow-run-as-root -np "$np" $over \
-        --bind-to "$bind" "$prog" $common "$@" >"$out" 2>"$err"
-      ;;
+      mpi_launch ompi "$np" "$bind" "$timeout" "" "$build/bench/mpi_coll_bench.openmpi" \
+        $common "$@" >"$out" 2>"$err" ;;
     mpich)
-      prog=$build/bench/mpi_coll_bench.mpich
-      [ -x "$prog" ] || return 127
-      (
-        UCX_WARN_UNUSED_ENV_VARS=n
-        export UCX_WARN_UNUSED_ENV_VARS
-        exec timeout -k 10 "$timeout" mpirun.mpich -np "$np" -bind-to "$bind" \
-          "$prog" $common "$@"
-      ) >"$out" 2>"$err"
-      ;;
+      mpi_launch mpich "$np" "$bind" "$timeout" "" "$build/bench/mpi_coll_bench.mpich" \
+        $common "$@" >"$out" 2>"$err" ;;
     *) echo "unknown implementation $impl" >"$err"; return 2 ;;
   esac
-  status=$?
-  clean_shm
-  return $status
 }
 
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -185,7 +138,7 @@ while [ "$pass" -le "$passes" ]; do
       secs=$(( $(date +%s) - t0 ))
       f=$logs/$impl-n$np-p$pass.csv
       rows=$(grep -c "^$impl-n$np," "$f" 2>/dev/null || true)
-      line="pass $pass, $impl-n$np: $(describe_status $st), ${rows:-0} rows in ${secs} s"
+      line="pass $pass, $impl-n$np: $(bench_describe_status $st "$timeout"), ${rows:-0} rows in ${secs} s"
       [ "$st" -eq 0 ] || line="$line; see $logs/$impl-n$np-p$pass.err"
       status_lines="$status_lines
 $line"
@@ -211,13 +164,8 @@ awk -F, '
 ' "$csv" >"$best"
 
 # ---- plots ----
-if command -v gnuplot >/dev/null 2>&1; then
-  gnuplot -e "csv='$best'; outdir='$results'; impls='$impls'; ns='$ns'; subtitle=' ($started)'" \
-    "$here/plot-coll.gp" 2>"$logs/plot.err" ||
-    echo "run-coll.sh: gnuplot failed, see $logs/plot.err" >&2
-else
-  echo "run-coll.sh: gnuplot not found, no plots (apt-get install gnuplot-nox)" >&2
-fi
+bench_gnuplot "$here/plot-coll.gp" "$logs/plot.err" \
+  -e "csv='$best'; outdir='$results'; impls='$impls'; ns='$ns'; subtitle=' ($started)'"
 
 # ---- summary ----
 echo

@@ -62,37 +62,13 @@ for f in "$build/bench/rma_bench" "$run"; do
 done
 mkdir -p "$results" "$logs" || exit 2
 
-clean_shm() {
-  for f in /dev/shm/[0-9]*:*; do
-    [ -e "$f" ] || continue
-    pid=${f#/dev/shm/}; pid=${pid%%:*}
-    kill -0 "$pid" 2>/dev/null || rm -f "$f"
-  done
-}
-
-describe_status() {
-  case $1 in
-    0) echo "ok" ;;
-    124) echo "TIMED OUT after ${timeout} s" ;;
-    127) echo "NOT RUN (missing program)" ;;
-    *) echo "FAILED (exit status $1)" ;;
-  esac
-}
-
-# ---- the MPI builds: standard MPI-3.1, linked with bench.c only ----
-build_mpi() { # WRAPPER OUTPUT
-  command -v "$1" >/dev/null 2>&1 || { echo "$1 not found" >"$logs/build-$1.err"; return 1; }
-  "$1" -std=gnu11 -O2 -I"$src" -o "$2" "$src/bench/mpi_rma_bench.c" "$src/bench/bench.c" \
-    2>"$logs/build-$1.err"
-}
-case " $impls " in *" ompi-"*)
-  build_mpi mpicc.openmpi "$build/bench/mpi_rma_bench.openmpi" ||
-    echo "run-rma.sh: mpicc.openmpi failed, see $logs/build-mpicc.openmpi.err" >&2 ;;
-esac
-case " $impls " in *" mpich"*)
-  build_mpi mpicc.mpich "$build/bench/mpi_rma_bench.mpich" ||
-    echo "run-rma.sh: mpicc.mpich failed, see $logs/build-mpicc.mpich.err" >&2 ;;
-esac
+# The MPI builds (standard MPI-3.1, linked with bench.c only) and the
+# launches: bench/lib/mpi.sh.
+. "$here/lib/mpi.sh"
+mpi_wrappers=
+case " $impls " in *" ompi-"*) mpi_wrappers="mpicc.openmpi" ;; esac
+case " $impls " in *" mpich"*) mpi_wrappers="$mpi_wrappers mpicc.mpich" ;; esac
+[ -z "$mpi_wrappers" ] || mpi_build_all mpi_rma_bench bench/mpi_rma_bench.c
 
 # Run one implementation in one mode: rows to $logs/IMPL-MODE.csv,
 # diagnostics to .err; returns the launcher's status.
@@ -102,47 +78,32 @@ run_one() { # IMPL MODE OPTIONS...
   common="--no-header --label $impl --modes $mode"
   case $impl in
     praas-*)
-      (
-        unset FI_PROVIDER UCX_TLS PRAAS_TRANSPORT PRAAS_PROGRESS
-        FI_TCP_IFACE=lo FI_SOCKETS_IFACE=lo UCX_NET_DEVICES=lo UCX_WARN_UNUSED_ENV_VARS=n
-        # The target waits in one fence through a whole passive mode.
-        PRAAS_OP_TIMEOUT=$((timeout * 1000))
-        export FI_TCP_IFACE FI_SOCKETS_IFACE UCX_NET_DEVICES UCX_WARN_UNUSED_ENV_VARS PRAAS_OP_TIMEOUT
-        flavor=create
-        case $impl in
-          praas-shm) flavor=allocate ;;
-          praas-ucx-tcp) PRAAS_TRANSPORT=ucx; UCX_TLS=tcp; export PRAAS_TRANSPORT UCX_TLS ;;
-          praas-ucx-sm) PRAAS_TRANSPORT=ucx; UCX_TLS=sm,self; export PRAAS_TRANSPORT UCX_TLS ;;
-          praas-ofi-tcp) PRAAS_TRANSPORT=ofi; FI_PROVIDER=tcp; export PRAAS_TRANSPORT FI_PROVIDER ;;
-          praas-ofi-shm) PRAAS_TRANSPORT=ofi; FI_PROVIDER=shm; export PRAAS_TRANSPORT FI_PROVIDER ;;
-          *) echo "unknown implementation $impl" >&2; exit 2 ;;
-        esac
-        exec "$run" -n 2 --bind-to "$bind" --timeout "$timeout" "$build/bench/rma_bench" \
-          $common --window $flavor --origin-progress "$origin_progress" "$@"
-      ) >"$out" 2>"$err"
+      # The target waits in one fence through a whole passive mode: the
+      # launch's timeout is also PRAAS_OP_TIMEOUT (mpi_praas_env).
+      flavor=create
+      case $impl in
+        praas-shm) config=default flavor=allocate ;;
+        praas-ucx-tcp|praas-ucx-sm|praas-ofi-tcp|praas-ofi-shm) config=${impl#praas-} ;;
+        *) echo "unknown implementation $impl" >"$err"; return 2 ;;
+      esac
+      mpi_launch praas 2 "$bind" "$timeout" "$config" "$build/bench/rma_bench" \
+        $common --window $flavor --origin-progress "$origin_progress" "$@" >"$out" 2>"$err"
       ;;
     ompi-*)
-      prog=$build/bench/mpi_rma_bench.openmpi
-      [ -x "$prog" ] || return 127
       flavor=allocate mca=""
       case $impl in *-create) flavor=create ;; esac
       case $impl in ompi-osc-sm*) mca="--mca osc sm" ;; esac
-      timeout -k 10 "$timeout" mpirun.openmpi --allow-run-as-root -np 2 --bind-to "$bind" \
-        $mca "$prog" $common --window $flavor "$@" >"$out" 2>"$err"
+      mpi_launch ompi 2 "$bind" "$timeout" "$mca" "$build/bench/mpi_rma_bench.openmpi" \
+        $common --window $flavor "$@" >"$out" 2>"$err"
       ;;
     mpich*)
-      prog=$build/bench/mpi_rma_bench.mpich
-      [ -x "$prog" ] || return 127
       flavor=allocate
       case $impl in *-create) flavor=create ;; esac
-      timeout -k 10 "$timeout" mpirun.mpich -np 2 -bind-to "$bind" \
-        "$prog" $common --window $flavor "$@" >"$out" 2>"$err"
+      mpi_launch mpich 2 "$bind" "$timeout" "" "$build/bench/mpi_rma_bench.mpich" \
+        $common --window $flavor "$@" >"$out" 2>"$err"
       ;;
     *) echo "unknown implementation $impl" >"$err"; return 2 ;;
   esac
-  status=$?
-  clean_shm
-  return $status
 }
 
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -161,7 +122,7 @@ for impl in $impls; do
     run_one "$impl" "$mode" "$@"
     st=$?
     rows=$(grep -c "^$impl," "$logs/$impl-$mode.csv" 2>/dev/null || true)
-    line="$impl $mode: $(describe_status $st), ${rows:-0} rows in $(( $(date +%s) - t0 )) s"
+    line="$impl $mode: $(bench_describe_status $st "$timeout"), ${rows:-0} rows in $(( $(date +%s) - t0 )) s"
     [ "$st" -eq 0 ] || line="$line; see $logs/$impl-$mode.err"
     status_lines="$status_lines
 $line"
@@ -180,7 +141,7 @@ if [ "${RMA_TP:-1}" = 1 ]; then
     RESULTS=$tpres TP_PASSIVE=0 TP_BIND=$bind TP_TIMEOUT=$timeout \
       "$here/run-tp.sh" "$build" "$@" >"$logs/run-tp.out" 2>"$logs/run-tp.err"
     st=$?
-    line="raw tp (run-tp.sh): $(describe_status $st) in $(( $(date +%s) - t0 )) s; $tpres/tp.csv"
+    line="raw tp (run-tp.sh): $(bench_describe_status $st "$timeout") in $(( $(date +%s) - t0 )) s; $tpres/tp.csv"
     if [ -f "$tpres/tp.csv" ]; then
       grep -v '^config,' "$tpres/tp.csv" >>"$csv.tmp"
       grep '^[a-z].*: \(FAILED\|TIMED\)' "$logs/run-tp.out" >/dev/null &&
@@ -216,12 +177,8 @@ awk -F, -v impls="$impls" '
       print ""
     }
   }' "$csv" >"$results/rma_8B.dat"
-if command -v gnuplot >/dev/null 2>&1; then
-  gnuplot -e "csv='$csv'; dat='$results/rma_8B.dat'; outdir='$results'; impls='$impls'; subtitle=' ($started)'" \
-    "$here/plot-rma.gp" 2>"$logs/plot.err" || echo "run-rma.sh: gnuplot failed, see $logs/plot.err" >&2
-else
-  echo "run-rma.sh: gnuplot not found, no plots" >&2
-fi
+bench_gnuplot "$here/plot-rma.gp" "$logs/plot.err" \
+  -e "csv='$csv'; dat='$results/rma_8B.dat'; outdir='$results'; impls='$impls'; subtitle=' ($started)'"
 
 # ---- summary ----
 echo

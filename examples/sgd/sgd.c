@@ -46,6 +46,7 @@
 
 #include <praas.h>
 
+#include "batch.h"
 #include "mnist.h"
 #include "model.h"
 
@@ -207,33 +208,6 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* splitmix64: a small, well-mixed generator, so the shuffle is the same on
- * every machine and every worker (rand() would be neither). */
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-/* Fisher-Yates shuffle of 0..n-1 for this epoch, from the seed and the
- * epoch alone. The modulo's bias is below n / 2^64: negligible. */
-static void shuffle(uint32_t *perm, size_t n, uint64_t seed, int epoch)
-{
-    uint64_t state = seed ^ (0xd1b54a32d192ed03ull * (uint64_t)(epoch + 1));
-
-    for (size_t i = 0; i < n; i++)
-        perm[i] = (uint32_t)i;
-    for (size_t i = n - 1; i > 0; i--) {
-        size_t j = next_random(&state) % (i + 1);
-        uint32_t t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-    }
-}
-
 /* Every worker loads both sets (and rank 0 opens the CSV file); they then
  * agree whether all succeeded, so that a worker that cannot read the data
  * does not leave the others waiting in the first step. The lowest failing
@@ -274,15 +248,10 @@ static void *alloc_or_die(size_t n, size_t each)
     return p;
 }
 
-/* The first image and the count of this worker's part of a global batch of
- * b images: an even split, the first ranks one image shorter if b is not a
- * multiple of the worker count. */
+/* This worker's part of a global batch of b images (batch_part). */
 static size_t my_part(const trainer_t *t, size_t b, size_t *first_p)
 {
-    size_t lo = b * t->rank / t->size, hi = b * (t->rank + 1) / t->size;
-
-    *first_p = lo;
-    return hi - lo;
+    return batch_part(b, t->rank, t->size, first_p);
 }
 
 /* One synchronous step over the batch perm[start, start + b). */
@@ -358,7 +327,7 @@ static double train_epoch(trainer_t *t, int epoch)
     /* A decaying rate lets the model settle: with a constant one the test
      * accuracy keeps jumping by a point or two from epoch to epoch. */
     t->lr = t->opt->lr / (1.0 + t->opt->decay * (epoch - 1));
-    shuffle(t->perm, n, t->opt->seed, epoch);
+    batch_shuffle(t->perm, n, t->opt->seed, epoch);
     for (size_t start = 0; start < n; start += batch) {
         size_t b = n - start < batch ? n - start : batch;
         loss += t->opt->mode == MODE_SYNC ? sync_step(t, start, b) : async_step(t, start, b);
