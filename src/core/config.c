@@ -54,3 +54,29 @@ void core_cfg_help(FILE *out)
     CORE_CONFIG_TABLE(CORE_CFG_HELP_)
 #undef CORE_CFG_HELP_
 }
+
+int core_parse_bytes(const char *text, size_t min, size_t max, size_t *val_p)
+{
+    unsigned long long v, mult = 1;
+    char *end;
+
+    if (*text < '0' || *text > '9')
+        goto bad;
+    errno = 0;
+    v = strtoull(text, &end, 10);
+    if (errno)
+        goto bad;
+    switch (*end) {
+    case 'K': case 'k': mult = 1ull << 10; end++; break;
+    case 'M': case 'm': mult = 1ull << 20; end++; break;
+    case 'G': case 'g': mult = 1ull << 30; end++; break;
+    default: break;
+    }
+    if (*end || v > max / mult || v * mult < min)
+        goto bad;
+    *val_p = (size_t)(v * mult);
+    return 0;
+bad:
+    return core_err(PRAAS_ERR_INVALID, "'%s' is not a byte count from %zu to %zu (digits with "
+                    "an optional K, M or G)", text, min, max);
+}
