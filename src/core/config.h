@@ -46,6 +46,9 @@
     X(process, PRAAS_PROCESS, STR, "", 0, 0, "process id (set by praas-run)")             \
     X(rank, PRAAS_RANK, INT, 0, 0, 1048575, "this worker's rank (set by praas-run)")      \
     X(size, PRAAS_SIZE, INT, 1, 1, 1048576, "number of workers (set by praas-run)")       \
+    X(max_workers, PRAAS_MAX_WORKERS, INT, 256, 1, 1048576,                               \
+      "most ranks a process may ever have, workers that join included (at least "         \
+      "PRAAS_SIZE); the transport sizes its per-peer state for it")                       \
     X(local_rank, PRAAS_LOCAL_RANK, INT, 0, 0, 1048575,                                   \
       "rank among the workers of this node (set by praas-run)")                           \
     X(local_size, PRAAS_LOCAL_SIZE, INT, 1, 1, 1048576,                                   \
@@ -67,5 +70,10 @@ int core_cfg_load(core_cfg_t *cfg);
 
 /* Print the table: variable, default and help, one per line. */
 void core_cfg_help(FILE *out);
+
+/* A byte count as the commands take it: decimal digits with an optional
+ * K, M or G (binary) suffix ("64M"), from min to max. Returns 0, or
+ * PRAAS_ERR_INVALID naming the text and the bounds. */
+int core_parse_bytes(const char *text, size_t min, size_t max, size_t *val_p);
 
 #endif /* PRAAS_CORE_CONFIG_H */

@@ -45,6 +45,10 @@ typedef struct core_ctx {
     pthread_mutex_t xlock;
     core_xmsg_t *xqueue;
     uint64_t xround;
+    /* The members of the current view (one flag per rank of the world):
+     * core_exchange and the finalize fence run over them. All at start. */
+    atomic_uchar *member;
+    atomic_uint_least64_t view;
 } core_ctx_t;
 
 static core_ctx_t *core;
@@ -85,6 +89,40 @@ tp_ctx_t *core_tp(void)
     return core ? core->tp : NULL;
 }
 
+/* ---- the view ---- */
+
+/* Held by core_view_set while it uses the context, and by praas_finalize
+ * while it takes the context away: the thread that follows the view may
+ * still report a change while a worker finalizes. */
+static pthread_mutex_t core_view_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int core_view_set(uint64_t number, const int *members, int n)
+{
+    core_ctx_t *ctx;
+
+    pthread_mutex_lock(&core_view_lock);
+    ctx = core;
+    if (!ctx) {
+        pthread_mutex_unlock(&core_view_lock);
+        return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
+    }
+    for (int r = 0; r < ctx->cfg.size; r++)
+        atomic_store(&ctx->member[r], 0);
+    for (int i = 0; i < n; i++)
+        if (members[i] >= 0 && members[i] < ctx->cfg.size)
+            atomic_store(&ctx->member[members[i]], 1);
+    atomic_store(&ctx->view, number);
+    pthread_mutex_unlock(&core_view_lock);
+    return 0;
+}
+
+int core_is_member(int rank)
+{
+    core_ctx_t *ctx = core;
+
+    return ctx && rank >= 0 && rank < ctx->cfg.size && atomic_load(&ctx->member[rank]);
+}
+
 /* ---- set-up collectives ---- */
 
 static void core_exchange_handler(void *arg, int src, const void *hdr, size_t hdr_len,
@@ -115,15 +153,24 @@ static void core_exchange_handler(void *arg, int src, const void *hdr, size_t hd
     pthread_mutex_unlock(&ctx->xlock);
 }
 
-/* Move the messages of `round` from the queue into all[]; returns how many
- * arrived, or an error for a message of the wrong length. */
-static int core_exchange_collect(core_ctx_t *ctx, uint64_t round, size_t len, void *all)
+/* Move the messages of `round` from the queue into all[] and mark their
+ * senders in got[]; returns 0, or an error for a message of the wrong
+ * length. */
+static int core_exchange_collect(core_ctx_t *ctx, uint64_t round, size_t len, void *all,
+                                 unsigned char *got)
 {
     core_xmsg_t **pp, *m;
-    int n = 0, rc = 0;
+    int rc = 0;
 
     pthread_mutex_lock(&ctx->xlock);
     for (pp = &ctx->xqueue; (m = *pp);) {
+        /* A rank that left the view counts its rounds on its own: what it
+         * still sends matches nothing here. */
+        if (m->src >= 0 && m->src < ctx->cfg.size && !atomic_load(&ctx->member[m->src])) {
+            *pp = m->next;
+            free(m);
+            continue;
+        }
         if (m->round != round) {
             pp = &m->next;
             continue;
@@ -134,16 +181,29 @@ static int core_exchange_collect(core_ctx_t *ctx, uint64_t round, size_t len, vo
                           (unsigned long long)round, m->src, m->len, len);
         else if (len)
             memcpy((char *)all + (size_t)m->src * len, m->data, len);
+        if (m->src >= 0 && m->src < ctx->cfg.size)
+            got[m->src] = 1;
         *pp = m->next;
         free(m);
-        n++;
     }
     pthread_mutex_unlock(&ctx->xlock);
-    return rc ? rc : n;
+    return rc;
 }
 
 static int core_exchange_wait(core_ctx_t *ctx, uint64_t round, size_t len, void *all,
                               uint64_t deadline, int timeout_ms);
+
+/* How many members other than this rank have not sent yet. Read afresh at
+ * each step: a member that leaves the view meanwhile is not waited for. */
+static int core_exchange_missing(core_ctx_t *ctx, const unsigned char *got)
+{
+    int missing = 0;
+
+    for (int r = 0; r < ctx->cfg.size; r++)
+        if (r != ctx->cfg.rank && atomic_load(&ctx->member[r]) && !got[r])
+            missing++;
+    return missing;
+}
 
 int core_exchange(const void *mine, size_t len, void *all, int timeout_ms)
 {
@@ -154,11 +214,14 @@ int core_exchange(const void *mine, size_t len, void *all, int timeout_ms)
 
     if (!ctx)
         return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
+    if (!atomic_load(&ctx->member[ctx->cfg.rank]))
+        return core_err(PRAAS_ERR_STATE, "rank %ld has left the view: it takes part in no "
+                        "collective any more", ctx->cfg.rank);
     xh.round = ++ctx->xround;
     if (len)
         memcpy((char *)all + (size_t)ctx->cfg.rank * len, mine, len);
     for (int r = 0; r < ctx->cfg.size; r++) {
-        if (r == ctx->cfg.rank)
+        if (r == ctx->cfg.rank || !atomic_load(&ctx->member[r]))
             continue;
         rc = tp_am_send(ctx->tp, r, CORE_AM_EXCHANGE, &xh, sizeof(xh), mine, len);
         if (rc)
@@ -172,31 +235,35 @@ int core_exchange(const void *mine, size_t len, void *all, int timeout_ms)
 static int core_exchange_wait(core_ctx_t *ctx, uint64_t round, size_t len, void *all,
                               uint64_t deadline, int timeout_ms)
 {
+    unsigned char *got = calloc((size_t)ctx->cfg.size, 1);
     core_waiter_t w;
-    int got = 0, rc = 0;
+    int missing, rc = 0;
 
+    if (!got)
+        return core_err(PRAAS_ERR_NOMEM, "exchange: no memory for %ld flags", ctx->cfg.size);
     core_wait_init(&w, ctx->tp);
-    while (got < ctx->cfg.size - 1) {
-        rc = core_exchange_collect(ctx, round, len, all);
+    for (;;) {
+        rc = core_exchange_collect(ctx, round, len, all, got);
         if (rc < 0)
             break;
-        got += rc;
-        if (got == ctx->cfg.size - 1) {
-            rc = 0;
+        missing = core_exchange_missing(ctx, got);
+        /* Done, or this rank left the view meanwhile: it takes part in
+         * nothing any more. */
+        if (missing == 0 || !atomic_load(&ctx->member[ctx->cfg.rank]))
             break;
-        }
         rc = tp_progress(ctx->tp);
         if (rc < 0)
             break;
         if (core_expired(deadline)) {
-            rc = core_err(PRAAS_ERR_TIMEOUT, "exchange: %d of %d peers answered within %d ms",
-                          got, (int)ctx->cfg.size - 1, timeout_ms);
+            rc = core_err(PRAAS_ERR_TIMEOUT, "exchange: %d peers did not answer within %d ms",
+                          missing, timeout_ms);
             break;
         }
         core_wait_step(&w, rc);
         rc = 0;
     }
     core_wait_done(&w);
+    free(got);
     return rc;
 }
 
@@ -307,6 +374,7 @@ static void core_free(core_ctx_t *ctx)
         free(m);
     }
     pthread_mutex_destroy(&ctx->xlock);
+    free(ctx->member);
     free(ctx->describe);
     free(ctx);
 }
@@ -341,11 +409,22 @@ PRAAS_API int praas_init(void)
     rc = core_check_env(&ctx->cfg);
     if (rc)
         goto err_ctx;
+    ctx->member = calloc((size_t)ctx->cfg.size, sizeof(*ctx->member));
+    if (!ctx->member) {
+        rc = core_err(PRAAS_ERR_NOMEM, "no memory for a view of %ld ranks", ctx->cfg.size);
+        goto err_ctx;
+    }
+    for (long r = 0; r < ctx->cfg.size; r++)
+        atomic_init(&ctx->member[r], 1);
+    atomic_init(&ctx->view, 0);
 
     rc = tp_lookup(ctx->cfg.transport, &ops);
     if (rc)
         goto err_ctx;
-    rc = tp_open(ops, &(tp_config_t){.rank = (int)ctx->cfg.rank, .size = (int)ctx->cfg.size},
+    rc = tp_open(ops,
+                 &(tp_config_t){.rank = (int)ctx->cfg.rank,
+                                .size = (int)ctx->cfg.size,
+                                .max_size = (int)PRAAS_MAX(ctx->cfg.size, ctx->cfg.max_workers)},
                  &ctx->tp);
     if (rc)
         goto err_ctx;
@@ -404,13 +483,16 @@ PRAAS_API int praas_finalize(void)
         return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
     while (core_nfinalizers > 0)
         core_finalizers[--core_nfinalizers]();
-    /* Nobody may close its endpoint while a peer still talks to it. */
-    if (*ctx->cfg.control) {
+    /* Nobody may close its endpoint while a peer still talks to it. A rank
+     * that left the view is talked to by nobody and is not waited for. */
+    if (*ctx->cfg.control && atomic_load(&ctx->member[ctx->cfg.rank])) {
         rc = cl_fence(ctx->cfg.control, ctx->cfg.process, "finalize", (int)ctx->cfg.rank,
                       (int)ctx->cfg.bootstrap_timeout_ms, &table);
         json_decref(table);
     }
+    pthread_mutex_lock(&core_view_lock);
     core = NULL;
+    pthread_mutex_unlock(&core_view_lock);
     core_progress_stop(&ctx->progress);
     tp_close(ctx->tp);
     core_free(ctx);

@@ -6,6 +6,7 @@
 #define PRAAS_CORE_CONTEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/config.h"
 #include "transport/transport.h"
@@ -36,6 +37,16 @@ int core_exchange(const void *mine, size_t len, void *all, int timeout_ms);
 
 /* Return when every worker has called it (core_exchange of nothing). */
 int core_barrier(int timeout_ms);
+
+/* The view changed (src/gmem/view.c): from now on core_exchange,
+ * core_barrier and the finalize fence run over members[0..n-1]; a rank
+ * that is not a member takes part in none of them. The world (ranks,
+ * praas_size) does not change. */
+int core_view_set(uint64_t number, const int *members, int n);
+
+/* Whether rank is a member of the current view (every rank until the first
+ * change). */
+int core_is_member(int rank);
 
 /* Run fn in praas_finalize(), before the workers part (last registered,
  * first run); for the layers above core that hold collective resources.

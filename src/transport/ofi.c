@@ -46,6 +46,8 @@ int tp_ofi_check_peer(tp_ofi_ctx_t *ctx, int peer)
         return core_err(PRAAS_ERR_STATE, "ofi: peer %d: tp_connect() has not been called", peer);
     if (peer < 0 || peer >= ctx->npeers)
         return core_err(PRAAS_ERR_INVALID, "ofi: peer %d is not in [0, %d)", peer, ctx->npeers);
+    if (ctx->addrs[peer] == FI_ADDR_NOTAVAIL)
+        return core_err(PRAAS_ERR_STATE, "ofi: peer %d is not connected", peer);
     return 0;
 }
 
@@ -117,14 +119,17 @@ static int tp_ofi_open(const tp_config_t *cfg, tp_ctx_t **ctx_p)
     tp_ofi_ctx_t *ctx;
     int ret, rc;
 
-    if (cfg->rank < 0 || cfg->size < 1 || cfg->rank >= cfg->size)
-        return core_err(PRAAS_ERR_INVALID, "ofi: rank %d is not in [0, %d)", cfg->rank, cfg->size);
+    int max = cfg->max_size > cfg->size ? cfg->max_size : cfg->size;
+
+    if (cfg->rank < 0 || cfg->size < 1 || cfg->rank >= max)
+        return core_err(PRAAS_ERR_INVALID, "ofi: rank %d is not in [0, %d)", cfg->rank, max);
     ctx = calloc(1, sizeof(*ctx));
     if (!ctx)
         return core_err(PRAAS_ERR_NOMEM, "ofi: out of memory for a context");
     ctx->base.ops = &tp_ofi_ops;
     ctx->base.rank = cfg->rank;
     ctx->base.size = cfg->size;
+    ctx->base.max_peers = max;
     ctx->wait_fd = -1;
     ctx->next_key = 1;
     tp_ofi_list_init(&ctx->live);
@@ -306,68 +311,116 @@ static int tp_ofi_addr_get(tp_ctx_t *tctx, void *buf, size_t *len_p)
     return 0;
 }
 
-/* Contract: tp_connect(). Inserts every peer's address into the AV in rank
- * order, so AV index = rank. */
-static int tp_ofi_connect(tp_ctx_t *tctx, int npeers, const void *const *blobs,
-                          const size_t *lens)
+/* Allocate the per-peer arrays for max_peers peers on the first connect,
+ * with the lock held; they never move afterwards. addrs[p] is
+ * FI_ADDR_NOTAVAIL until peer p is connected. */
+static int tp_ofi_peers_alloc(tp_ofi_ctx_t *ctx)
 {
-    tp_ofi_ctx_t *ctx = tp_ofi_ctx(tctx);
+    size_t n = (size_t)ctx->base.max_peers;
     fi_addr_t *addrs;
-    int *outstanding, i, ret, rc;
+    int *outstanding;
     void *sq_head, *sq_tail, *rasm, *tx_seq;
 
-    if (npeers <= ctx->base.rank)
-        return core_err(PRAAS_ERR_INVALID, "ofi: %d peers do not include our rank %d", npeers,
-                        ctx->base.rank);
-    for (i = 0; i < npeers; i++)
-        if (!blobs[i] || lens[i] == 0)
-            return core_err(PRAAS_ERR_PROTOCOL, "ofi: peer %d has an empty address", i);
-    addrs = calloc((size_t)npeers, sizeof(*addrs));
-    outstanding = calloc((size_t)npeers, sizeof(*outstanding));
-    sq_head = calloc((size_t)npeers, sizeof(tp_ofi_op_t *));
-    sq_tail = calloc((size_t)npeers, sizeof(tp_ofi_op_t *));
-    rasm = calloc((size_t)npeers, sizeof(tp_ofi_rasm_t));
-    tx_seq = calloc((size_t)npeers, sizeof(uint32_t));
+    if (ctx->addrs)
+        return 0;
+    addrs = calloc(n, sizeof(*addrs));
+    outstanding = calloc(n, sizeof(*outstanding));
+    sq_head = calloc(n, sizeof(tp_ofi_op_t *));
+    sq_tail = calloc(n, sizeof(tp_ofi_op_t *));
+    rasm = calloc(n, sizeof(tp_ofi_rasm_t));
+    tx_seq = calloc(n, sizeof(uint32_t));
     if (!addrs || !outstanding || !sq_head || !sq_tail || !rasm || !tx_seq) {
-        rc = core_err(PRAAS_ERR_NOMEM, "ofi: out of memory for %d peers", npeers);
-        goto err_alloc;
+        free(tx_seq);
+        free(rasm);
+        free(sq_tail);
+        free(sq_head);
+        free(outstanding);
+        free(addrs);
+        return core_err(PRAAS_ERR_NOMEM, "ofi: out of memory for %zu peers", n);
     }
-
-    pthread_mutex_lock(&ctx->lock);
-    if (ctx->addrs) {
-        pthread_mutex_unlock(&ctx->lock);
-        rc = core_err(PRAAS_ERR_STATE, "ofi: tp_connect() was already called");
-        goto err_alloc;
-    }
-    for (i = 0; i < npeers; i++) {
-        ret = fi_av_insert(ctx->av, blobs[i], 1, &addrs[i], 0, NULL);
-        if (ret != 1) {
-            pthread_mutex_unlock(&ctx->lock);
-            rc = core_err(ret < 0 ? PRAAS_ERR_TRANSPORT : PRAAS_ERR_PROTOCOL,
-                          "ofi: fi_av_insert of peer %d's address (%zu bytes): %s", i, lens[i],
-                          ret < 0 ? fi_strerror(-ret) : "not a valid address");
-            goto err_alloc;
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        addrs[i] = FI_ADDR_NOTAVAIL;
     ctx->addrs = addrs;
     ctx->outstanding = outstanding;
     ctx->sq_head = sq_head;
     ctx->sq_tail = sq_tail;
     ctx->rasm = rasm;
     ctx->tx_seq = tx_seq;
-    ctx->npeers = npeers;
-    pthread_mutex_unlock(&ctx->lock);
+    ctx->npeers = (int)n;
     return 0;
+}
 
-err_alloc:
-    /* Addresses already inserted stay in the AV; it is closed with the
-     * context, and a second connect is refused anyway. */
-    free(tx_seq);
-    free(rasm);
-    free(sq_tail);
-    free(sq_head);
-    free(outstanding);
-    free(addrs);
+/* Insert peer's address into the AV, with the lock held and the arrays
+ * allocated. */
+static int tp_ofi_peer_insert(tp_ofi_ctx_t *ctx, int peer, const void *blob, size_t len)
+{
+    fi_addr_t a = FI_ADDR_NOTAVAIL;
+    int ret;
+
+    if (!blob || len == 0)
+        return core_err(PRAAS_ERR_PROTOCOL, "ofi: peer %d has an empty address", peer);
+    if (ctx->addrs[peer] != FI_ADDR_NOTAVAIL)
+        return core_err(PRAAS_ERR_STATE, "ofi: peer %d is already connected", peer);
+    ret = fi_av_insert(ctx->av, blob, 1, &a, 0, NULL);
+    if (ret != 1)
+        return core_err(ret < 0 ? PRAAS_ERR_TRANSPORT : PRAAS_ERR_PROTOCOL,
+                        "ofi: fi_av_insert of peer %d's address (%zu bytes): %s", peer, len,
+                        ret < 0 ? fi_strerror(-ret) : "not a valid address");
+    ctx->addrs[peer] = a;
+    return 0;
+}
+
+/* Contract: tp_connect(). Inserts every peer's address into the AV; the
+ * AV index of rank r is addrs[r]. */
+static int tp_ofi_connect(tp_ctx_t *tctx, int npeers, const void *const *blobs,
+                          const size_t *lens)
+{
+    tp_ofi_ctx_t *ctx = tp_ofi_ctx(tctx);
+    int i, rc;
+
+    if (npeers <= ctx->base.rank || npeers > ctx->base.max_peers)
+        return core_err(PRAAS_ERR_INVALID, "ofi: %d peers do not include our rank %d", npeers,
+                        ctx->base.rank);
+    for (i = 0; i < npeers; i++)
+        if (!blobs[i] || lens[i] == 0)
+            return core_err(PRAAS_ERR_PROTOCOL, "ofi: peer %d has an empty address", i);
+    pthread_mutex_lock(&ctx->lock);
+    if (ctx->connected) {
+        pthread_mutex_unlock(&ctx->lock);
+        return core_err(PRAAS_ERR_STATE, "ofi: tp_connect() was already called");
+    }
+    rc = tp_ofi_peers_alloc(ctx);
+    for (i = 0; i < npeers && !rc; i++)
+        rc = tp_ofi_peer_insert(ctx, i, blobs[i], lens[i]);
+    if (rc) {
+        /* Addresses already inserted stay in the AV, closed with the
+         * context; the peers are not usable. */
+        for (i = 0; i < npeers; i++)
+            ctx->addrs[i] = FI_ADDR_NOTAVAIL;
+    } else {
+        ctx->connected = 1;
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    return rc;
+}
+
+/* Contract: tp_connect_peer(). Everything per peer is under the lock and
+ * sized for max_peers, so the insert is all there is to it. */
+static int tp_ofi_connect_peer(tp_ctx_t *tctx, int peer, const void *blob, size_t len)
+{
+    tp_ofi_ctx_t *ctx = tp_ofi_ctx(tctx);
+    int rc;
+
+    if (peer < 0 || peer >= ctx->base.max_peers)
+        return core_err(PRAAS_ERR_INVALID, "ofi: connecting peer %d, but peers are 0..%d", peer,
+                        ctx->base.max_peers - 1);
+    pthread_mutex_lock(&ctx->lock);
+    rc = tp_ofi_peers_alloc(ctx);
+    if (!rc)
+        rc = tp_ofi_peer_insert(ctx, peer, blob, len);
+    if (!rc)
+        ctx->connected = 1;
+    pthread_mutex_unlock(&ctx->lock);
     return rc;
 }
 
@@ -496,6 +549,7 @@ const tp_ops_t tp_ofi_ops = {
     .describe = tp_ofi_describe,
     .addr_get = tp_ofi_addr_get,
     .connect = tp_ofi_connect,
+    .connect_peer = tp_ofi_connect_peer,
     .mr_reg = tp_ofi_mr_reg,
     .mr_pack = tp_ofi_mr_pack,
     .mr_dereg = tp_ofi_mr_dereg,

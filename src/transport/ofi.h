@@ -131,8 +131,12 @@ typedef struct tp_ofi_ctx {
     int virt_addr;
     char desc[64];
 
-    fi_addr_t *addrs; /* index = rank; NULL until tp_connect() */
+    /* Per-peer arrays (addrs, outstanding, sq_*, rasm, tx_seq) have npeers
+     * == base.max_peers entries, allocated by the first connect and never
+     * moved; addrs[r] is FI_ADDR_NOTAVAIL until rank r is connected. */
+    fi_addr_t *addrs; /* index = rank; NULL until the first connect */
     int npeers;
+    int connected; /* tp_connect() or tp_connect_peer() has succeeded */
 
     /* RMA and atomics issued and not complete, per peer and in total:
      * tp_ofi_flush() waits for them. */

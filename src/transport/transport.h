@@ -8,9 +8,13 @@
  * Model
  * - A tp_ctx is one worker's transport instance: a UCX worker or a
  *   libfabric domain + endpoint, with its completion machinery. Peers are
- *   numbered 0..npeers-1 (the ranks of the view); tp_connect() makes all of
- *   them reachable at once from their address blobs. A context may connect
- *   to itself (peer == own rank).
+ *   numbered 0..max_peers-1 (the ranks of the process); tp_connect() makes
+ *   the starting ones (0..size-1) reachable at once from their address
+ *   blobs, and tp_connect_peer() one more at any time after (a worker that
+ *   joins a running process, or a joiner reaching the members). A context
+ *   may connect to itself (peer == own rank). The per-peer state is sized
+ *   for max_peers at open and never moves, so connecting a peer while other
+ *   threads operate on the connected ones is safe.
  * - Memory is registered once (tp_mr_reg) and described to peers by a
  *   packed remote key (tp_mr_pack): an opaque blob that already contains
  *   whatever the backend needs (base address, key, size). A peer unpacks it
@@ -86,6 +90,8 @@ enum {
 typedef struct tp_config {
     int rank;           /* this worker's rank (its own peer number) */
     int size;           /* number of peers that tp_connect() will get */
+    int max_size;       /* peers that may ever be connected, joiners included
+                         * (below size: size); rank is below it */
     const char *device; /* preferred network device near the bound core, or NULL */
 } tp_config_t;
 
@@ -99,6 +105,7 @@ typedef struct tp_ops {
     const char *(*describe)(tp_ctx_t *ctx);
     int (*addr_get)(tp_ctx_t *ctx, void *buf, size_t *len_p);
     int (*connect)(tp_ctx_t *ctx, int npeers, const void *const *blobs, const size_t *lens);
+    int (*connect_peer)(tp_ctx_t *ctx, int peer, const void *blob, size_t len);
     int (*mr_reg)(tp_ctx_t *ctx, void *addr, size_t len, tp_mr_t **mr_p);
     int (*mr_pack)(tp_ctx_t *ctx, tp_mr_t *mr, void *buf, size_t *len_p);
     void (*mr_dereg)(tp_ctx_t *ctx, tp_mr_t *mr);
@@ -126,7 +133,8 @@ typedef struct tp_ops {
 struct tp_ctx {
     const tp_ops_t *ops;
     int rank;
-    int size;
+    int size;      /* the starting peers (tp_config_t.size) */
+    int max_peers; /* peers are 0..max_peers-1 (tp_config_t.max_size) */
     /* Application threads progressing this context in a wait loop right
      * now (tp_wait_begin/end); the progress thread stands down meanwhile,
      * so that two threads never fight over the context and the cores. */
@@ -182,6 +190,16 @@ static inline int tp_connect(tp_ctx_t *ctx, int npeers, const void *const *blobs
                              const size_t *lens)
 {
     return ctx->ops->connect(ctx, npeers, blobs, lens);
+}
+
+/* Make one more peer reachable from its blob, after tp_connect() or
+ * instead of it (a joiner connects itself and each member this way). peer
+ * is below ctx->max_peers and not yet connected: PRAAS_ERR_INVALID
+ * otherwise, PRAAS_ERR_STATE if it is connected already. Safe while other
+ * threads use the context; the new peer is usable when it returns. */
+static inline int tp_connect_peer(tp_ctx_t *ctx, int peer, const void *blob, size_t len)
+{
+    return ctx->ops->connect_peer(ctx, peer, blob, len);
 }
 
 /* Register [addr, addr+len) for remote put, get and atomics. */

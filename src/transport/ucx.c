@@ -71,6 +71,9 @@ int tp_ucx_check_peer(tp_ucx_ctx_t *ctx, int peer, const char *what)
     if (PRAAS_UNLIKELY(peer < 0 || peer >= ctx->npeers))
         return core_err(PRAAS_ERR_INVALID, "ucx: %s to peer %d, but peers are 0..%d", what,
                         peer, ctx->npeers - 1);
+    if (PRAAS_UNLIKELY(!atomic_load_explicit(&ctx->ep_ready[peer], memory_order_acquire)))
+        return core_err(PRAAS_ERR_STATE, "ucx: %s to peer %d, which is not connected", what,
+                        peer);
     return 0;
 }
 
@@ -108,17 +111,30 @@ static int tp_ucx_open(const tp_config_t *cfg, tp_ctx_t **ctx_p)
     ucs_status_t st;
     int rc;
 
-    if (cfg->size < 1 || cfg->rank < 0 || cfg->rank >= cfg->size)
-        return core_err(PRAAS_ERR_INVALID, "ucx: rank %d of size %d is not a valid rank",
-                        cfg->rank, cfg->size);
+    int max = cfg->max_size > cfg->size ? cfg->max_size : cfg->size;
+
+    if (cfg->size < 1 || cfg->rank < 0 || cfg->rank >= max)
+        return core_err(PRAAS_ERR_INVALID,
+                        "ucx: rank %d of size %d (at most %d peers) is not a valid rank",
+                        cfg->rank, cfg->size, max);
     ctx = calloc(1, sizeof(*ctx));
     if (!ctx)
         return core_err(PRAAS_ERR_NOMEM, "ucx: no memory for a context");
     ctx->super.ops = &tp_ucx_ops;
     ctx->super.rank = cfg->rank;
     ctx->super.size = cfg->size;
+    ctx->super.max_peers = max;
     atomic_init(&ctx->connected, 0);
     pthread_mutex_init(&ctx->lock, NULL);
+    ctx->eps = calloc((size_t)max, sizeof(*ctx->eps));
+    ctx->ep_ready = calloc((size_t)max, sizeof(*ctx->ep_ready));
+    if (!ctx->eps || !ctx->ep_ready) {
+        rc = core_err(PRAAS_ERR_NOMEM, "ucx: no memory for %d endpoints", max);
+        goto err_free;
+    }
+    for (int i = 0; i < max; i++)
+        atomic_init(&ctx->ep_ready[i], 0);
+    ctx->npeers = max;
 
     st = ucp_config_read(NULL, NULL, &config);
     if (st != UCS_OK) {
@@ -194,6 +210,8 @@ err_cleanup:
     ucp_cleanup(ctx->context);
 err_free:
     pthread_mutex_destroy(&ctx->lock);
+    free(ctx->ep_ready);
+    free(ctx->eps);
     free(ctx);
     return rc;
 }
@@ -250,6 +268,7 @@ static void tp_ucx_close_eps(tp_ucx_ctx_t *ctx)
             core_log(CORE_LOG_DEBUG, "ucx: endpoint to peer %d did not close cleanly: %s", i,
                      ucs_status_string(st));
         ctx->eps[i] = NULL;
+        atomic_store(&ctx->ep_ready[i], 0);
     }
 }
 
@@ -261,10 +280,9 @@ static void tp_ucx_close(tp_ctx_t *tctx)
     tp_ucx_ctx_t *ctx = tp_ucx_ctx(tctx);
 
     tp_ucx_rkeys_release_all(ctx);
-    if (ctx->eps) {
-        tp_ucx_close_eps(ctx);
-        free(ctx->eps);
-    }
+    tp_ucx_close_eps(ctx);
+    free(ctx->eps);
+    free(ctx->ep_ready);
     tp_ucx_mrs_release_all(ctx);
     ucp_worker_release_address(ctx->worker, ctx->addr);
     /* Receives that complete from here on belong to no one: drop them. */
@@ -390,9 +408,9 @@ static void tp_ucx_describe_compute(tp_ucx_ctx_t *ctx)
     char tls[64] = "";
 
     for (int i = 0; i < ctx->npeers; i++)
-        if (i != ctx->super.rank)
+        if (i != ctx->super.rank && ctx->eps[i])
             tp_ucx_ep_tls(ctx->eps[i], tls, sizeof(tls));
-    if (!tls[0] && ctx->super.rank < ctx->npeers)
+    if (!tls[0] && ctx->eps[ctx->super.rank])
         tp_ucx_ep_tls(ctx->eps[ctx->super.rank], tls, sizeof(tls));
     snprintf(ctx->desc, sizeof(ctx->desc), "ucx (%s)", tls[0] ? tls : "unknown");
 }
@@ -413,52 +431,88 @@ static int tp_ucx_addr_get(tp_ctx_t *tctx, void *buf, size_t *len_p)
     return 0;
 }
 
+/* Create the endpoint to peer from its address; with ctx->lock held and
+ * eps[peer] still NULL. Publishes it through ep_ready[peer]. */
+static int tp_ucx_ep_add(tp_ucx_ctx_t *ctx, int peer, const void *blob, size_t len)
+{
+    ucp_ep_params_t ep_params = {0};
+    ucs_status_t st;
+
+    if (!blob || len == 0)
+        return core_err(PRAAS_ERR_INVALID, "ucx: no address for peer %d", peer);
+    ep_params.field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS;
+    ep_params.address = blob;
+    st = ucp_ep_create(ctx->worker, &ep_params, &ctx->eps[peer]);
+    if (st != UCS_OK) {
+        ctx->eps[peer] = NULL;
+        return core_err(tp_ucx_status_err(st), "ucx: creating the endpoint to peer %d: %s",
+                        peer, ucs_status_string(st));
+    }
+    if (peer == ctx->super.rank) {
+        /* Read by ucx_rma.c after it has seen ep_ready[rank]. */
+        ctx->self_amo_cpu = tp_ucx_ep_amo_on_self(ctx->eps[peer]);
+        core_log(CORE_LOG_DEBUG, "ucx: atomics on our own memory %s",
+                 ctx->self_amo_cpu ? "use CPU atomics directly (UCX's self transport)"
+                                   : "go through UCX");
+    }
+    atomic_store_explicit(&ctx->ep_ready[peer], 1, memory_order_release);
+    return 0;
+}
+
 /* One endpoint per peer, ourselves included (UCX reaches itself through the
  * self transport when it is enabled, otherwise through the others). */
 static int tp_ucx_connect(tp_ctx_t *tctx, int npeers, const void *const *blobs,
                           const size_t *lens)
 {
     tp_ucx_ctx_t *ctx = tp_ucx_ctx(tctx);
-    ucp_ep_params_t ep_params = {0};
-    ucs_status_t st;
-    int rc, i;
+    int rc = 0, i;
 
-    if (atomic_load(&ctx->connected) || ctx->eps)
-        return core_err(PRAAS_ERR_STATE, "ucx: connect called twice");
     if (npeers != ctx->super.size)
         return core_err(PRAAS_ERR_INVALID, "ucx: connect to %d peers, but the size is %d",
                         npeers, ctx->super.size);
-    ctx->eps = calloc((size_t)npeers, sizeof(*ctx->eps));
-    if (!ctx->eps)
-        return core_err(PRAAS_ERR_NOMEM, "ucx: no memory for %d endpoints", npeers);
-    ctx->npeers = npeers;
-    for (i = 0; i < npeers; i++) {
-        if (!blobs[i] || lens[i] == 0) {
-            rc = core_err(PRAAS_ERR_INVALID, "ucx: no address for peer %d", i);
-            goto err_eps;
-        }
-        ep_params.field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS;
-        ep_params.address = blobs[i];
-        st = ucp_ep_create(ctx->worker, &ep_params, &ctx->eps[i]);
-        if (st != UCS_OK) {
-            rc = core_err(tp_ucx_status_err(st), "ucx: creating the endpoint to peer %d: %s", i,
-                          ucs_status_string(st));
-            goto err_eps;
-        }
+    pthread_mutex_lock(&ctx->lock);
+    if (atomic_load(&ctx->connected)) {
+        pthread_mutex_unlock(&ctx->lock);
+        return core_err(PRAAS_ERR_STATE, "ucx: connect called twice");
     }
-    tp_ucx_describe_compute(ctx);
-    ctx->self_amo_cpu = tp_ucx_ep_amo_on_self(ctx->eps[ctx->super.rank]);
-    core_log(CORE_LOG_DEBUG, "ucx: atomics on our own memory %s",
-             ctx->self_amo_cpu ? "use CPU atomics directly (UCX's self transport)"
-                               : "go through UCX");
-    atomic_store_explicit(&ctx->connected, 1, memory_order_release);
-    return 0;
+    for (i = 0; i < npeers && !rc; i++)
+        rc = tp_ucx_ep_add(ctx, i, blobs[i], lens[i]);
+    if (!rc) {
+        tp_ucx_describe_compute(ctx);
+        ctx->desc_final = npeers > 1;
+        atomic_store_explicit(&ctx->connected, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    if (rc)
+        tp_ucx_close_eps(ctx); /* nobody used them: connect had not returned */
+    return rc;
+}
 
-err_eps:
-    tp_ucx_close_eps(ctx);
-    free(ctx->eps);
-    ctx->eps = NULL;
-    ctx->npeers = 0;
+/* Contract: tp_connect_peer(). The endpoint array was sized for max_peers
+ * by open(), so nothing that other threads read moves. */
+static int tp_ucx_connect_peer(tp_ctx_t *tctx, int peer, const void *blob, size_t len)
+{
+    tp_ucx_ctx_t *ctx = tp_ucx_ctx(tctx);
+    int rc;
+
+    if (peer < 0 || peer >= ctx->npeers)
+        return core_err(PRAAS_ERR_INVALID, "ucx: connecting peer %d, but peers are 0..%d",
+                        peer, ctx->npeers - 1);
+    pthread_mutex_lock(&ctx->lock);
+    if (ctx->eps[peer]) {
+        pthread_mutex_unlock(&ctx->lock);
+        return core_err(PRAAS_ERR_STATE, "ucx: peer %d is already connected", peer);
+    }
+    rc = tp_ucx_ep_add(ctx, peer, blob, len);
+    /* The description names the lanes towards the others: computed again
+     * until it has seen one (a joiner may connect itself first). */
+    if (!rc && !ctx->desc_final) {
+        tp_ucx_describe_compute(ctx);
+        ctx->desc_final = peer != ctx->super.rank;
+    }
+    if (!rc)
+        atomic_store_explicit(&ctx->connected, 1, memory_order_release);
+    pthread_mutex_unlock(&ctx->lock);
     return rc;
 }
 
@@ -531,6 +585,7 @@ const tp_ops_t tp_ucx_ops = {
     .describe = tp_ucx_describe,
     .addr_get = tp_ucx_addr_get,
     .connect = tp_ucx_connect,
+    .connect_peer = tp_ucx_connect_peer,
     .mr_reg = tp_ucx_mr_reg,
     .mr_pack = tp_ucx_mr_pack,
     .mr_dereg = tp_ucx_mr_dereg,

@@ -34,9 +34,13 @@ typedef struct tp_ucx_ctx {
     ucp_address_t *addr;
     size_t addr_len;
 
-    /* Endpoints, one per peer, written once by connect() and read without a
-     * lock afterwards: `connected` publishes them (release/acquire). */
+    /* Endpoints, one per possible peer (npeers == super.max_peers entries,
+     * allocated by open() and never moved). eps[p] is written once, under
+     * `lock`, by connect() or connect_peer(), and read without a lock after
+     * ep_ready[p] publishes it (release/acquire). `connected` says whether
+     * any peer was connected yet. */
     ucp_ep_h *eps;
+    atomic_int *ep_ready;
     int npeers;
     atomic_int connected;
     atomic_int closing; /* set by close(): completions deliver nothing */
@@ -55,12 +59,14 @@ typedef struct tp_ucx_ctx {
     struct tp_mr *mrs;     /* live registrations, released by close() */
     struct tp_rkey *rkeys; /* live unpacked keys, released by close() */
     char desc[96]; /* tp_describe() text, written by open() and connect() */
+    /* desc names a lane to another peer: connect_peer() leaves it alone */
+    int desc_final;
 
     /* Active-message ordering: a sequence number per destination (taken
      * atomically by senders) and per source (touched only from UCX
      * callbacks, which UCX serializes under the worker lock). */
-    atomic_uint *am_tx_seq; /* size entries */
-    tp_ucx_am_rx_t *am_rx;  /* size entries */
+    atomic_uint *am_tx_seq; /* max_peers entries */
+    tp_ucx_am_rx_t *am_rx;  /* max_peers entries */
 } tp_ucx_ctx_t;
 
 static inline tp_ucx_ctx_t *tp_ucx_ctx(tp_ctx_t *ctx)

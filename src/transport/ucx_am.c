@@ -178,7 +178,7 @@ static ucs_status_t tp_ucx_am_recv_cb(void *arg, const void *header, size_t head
     }
     memcpy(&ih, header, sizeof(ih));
     uhdr_len = header_length - sizeof(ih);
-    if (ih.src >= (uint32_t)ctx->super.size) {
+    if (ih.src >= (uint32_t)ctx->super.max_peers) {
         core_log(CORE_LOG_WARN, "ucx: dropped an active message from unknown peer %u",
                  ih.src);
         return UCS_OK;
@@ -229,7 +229,7 @@ static ucs_status_t tp_ucx_am_recv_cb(void *arg, const void *header, size_t head
 int tp_ucx_am_init(tp_ucx_ctx_t *ctx)
 {
     ucp_am_handler_param_t hp = {0};
-    size_t n = (size_t)ctx->super.size;
+    size_t n = (size_t)ctx->super.max_peers;
     ucs_status_t st;
 
     ctx->am_tx_seq = calloc(n, sizeof(*ctx->am_tx_seq));
@@ -262,7 +262,7 @@ int tp_ucx_am_init(tp_ucx_ctx_t *ctx)
  * writes into any of them. */
 void tp_ucx_am_fini(tp_ucx_ctx_t *ctx)
 {
-    for (int i = 0; i < ctx->super.size; i++) {
+    for (int i = 0; i < ctx->super.max_peers; i++) {
         while (ctx->am_rx[i].head) {
             tp_ucx_am_held_t *h = ctx->am_rx[i].head;
             ctx->am_rx[i].head = h->next;
