@@ -58,4 +58,10 @@ void lr_stream_close(lr_stream_t *s);
  * after an error such as EPIPE, output to that fd is dropped. */
 void lr_write_all(int fd, const char *buf, size_t len);
 
+/* elastic.c: view changes through the control plane at url, process id.
+ * --keep-going: rank died, remove it from the view. --elastic: ask the
+ * highest-ranked member of the view to leave. Both print what fails. */
+void lr_view_report_failed(const char *url, const char *id, int rank);
+void lr_view_ask_leave(const char *url, const char *id);
+
 #endif /* PRAAS_LAUNCHER_LAUNCHER_H */

@@ -23,6 +23,8 @@ enum lr_opt_id {
     OPT_PROCESS,
     OPT_TRANSPORT,
     OPT_VERBOSE,
+    OPT_KEEP_GOING,
+    OPT_ELASTIC,
     OPT_HELP,
     OPT_HELP_ENV,
     OPT_VERSION,
@@ -47,6 +49,8 @@ static const struct lr_opt_def opt_defs[] = {
     {"process", 0, 1, OPT_PROCESS},
     {"transport", 0, 1, OPT_TRANSPORT},
     {"verbose", 'v', 0, OPT_VERBOSE},
+    {"keep-going", 0, 0, OPT_KEEP_GOING},
+    {"elastic", 0, 0, OPT_ELASTIC},
     {"help", 'h', 0, OPT_HELP},
     {"help-env", 0, 0, OPT_HELP_ENV},
     {"version", 'V', 0, OPT_VERSION},
@@ -195,6 +199,12 @@ static int opt_apply(lr_opts_t *o, const struct lr_opt_def *def, const char *spe
         return 0;
     case OPT_VERBOSE:
         o->verbose++;
+        return 0;
+    case OPT_KEEP_GOING:
+        o->keep_going = 1;
+        return 0;
+    case OPT_ELASTIC:
+        o->elastic = o->keep_going = 1;
         return 0;
     case OPT_HELP:
         o->action = LR_ACTION_HELP;
@@ -352,6 +362,13 @@ void lr_usage(FILE *out)
           "                          else start its next run (its global objects stay);\n"
           "                          it is kept, not deleted, at the end (use with a\n"
           "                          shared --store redis://... across runs)\n"
+          "  --keep-going            a worker that fails does not stop the others: it is\n"
+          "                          removed from the process's view (its objects come\n"
+          "                          back from storage, or are reported lost)\n"
+          "  --elastic               --keep-going, and SIGUSR2 to praas-run asks the\n"
+          "                          highest-ranked worker of the view to leave (it hands\n"
+          "                          its objects over, then its program should finish);\n"
+          "                          SIGUSR1 and SIGUSR2 are then not forwarded\n"
           "  -v, --verbose           say what the launcher does (twice: also log each\n"
           "                          control-plane request)\n"
           "  -h, --help              print this text and exit\n"
@@ -363,8 +380,9 @@ void lr_usage(FILE *out)
           "the others /dev/null.\n"
           "\n"
           "Exit status: 0 when every worker exits 0; otherwise the first failing worker's\n"
-          "status (128 + N for signal N); 124 on --timeout; 127 when the program cannot be\n"
-          "found (126 when it cannot be executed); 2 for bad usage; 1 when the launcher\n"
-          "itself fails. See praas-run(1).\n",
+          "status (128 + N for signal N); with --keep-going, 0 when every worker that did\n"
+          "not fail exits 0 (the first failure's status if all fail); 124 on --timeout;\n"
+          "127 when the program cannot be found (126 when it cannot be executed); 2 for\n"
+          "bad usage; 1 when the launcher itself fails. See praas-run(1).\n",
           out);
 }

@@ -39,6 +39,8 @@ typedef struct lr_opts {
     const char *process;     /* --process; NULL: a new process, deleted at the end */
     const char *transport;   /* --transport; NULL: inherited PRAAS_TRANSPORT */
     int verbose;             /* number of -v */
+    int keep_going;          /* --keep-going (also set by --elastic) */
+    int elastic;             /* --elastic: SIGUSR2 removes a worker */
     /* -x: each entry is "VAR" (export the launcher's value) or "VAR=value".
      * The strings point into argv; the array is malloc'd. */
     const char **exports;

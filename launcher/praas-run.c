@@ -9,6 +9,11 @@
  * and the poll timeout is the next deadline (--timeout, or the SIGKILL that
  * follows a SIGTERM by one second).
  *
+ * With --keep-going a worker that fails does not stop the others: the
+ * launcher tells the control plane, which removes the rank from the
+ * process's view (POST .../views {"failed": [R]}). With --elastic, SIGUSR2
+ * asks the highest-ranked member of the view to leave ({"leave": [R]}).
+ *
  * Each worker leads its own process group, so stopping a worker also stops
  * what it started (a shell's children), and a terminal's Ctrl-C reaches the
  * launcher only, which forwards it. Because rank 0 is then not in the
@@ -89,6 +94,11 @@ struct lr_run {
     int stopping;
     uint64_t kill_at;    /* SIGKILL the rest then; UINT64_MAX: no */
     uint64_t timeout_at; /* --timeout; UINT64_MAX: none */
+    /* --keep-going: the control plane to tell, and how workers ended. */
+    const char *url;
+    const char *id;
+    int first_failure; /* status of the first worker that failed, -1: none */
+    int nsucceeded;    /* workers that exited 0 */
 };
 
 /* --- stopping ---------------------------------------------------------- */
@@ -307,8 +317,22 @@ static void lr_worker_ended(struct lr_run *r, int rank, int status)
     } else {
         code = WEXITSTATUS(status);
     }
-    if (code == 0)
+    if (code == 0) {
+        r->nsucceeded++;
         return;
+    }
+    if (r->opts->keep_going && !r->stopping) {
+        if (sig)
+            fprintf(stderr, "praas-run: rank %d killed by signal %d (%s); the others go on "
+                    "(--keep-going)\n", rank, sig, lr_signame(sig, name, sizeof(name)));
+        else
+            fprintf(stderr, "praas-run: rank %d exited with status %d; the others go on "
+                    "(--keep-going)\n", rank, code);
+        if (r->first_failure < 0)
+            r->first_failure = code;
+        lr_view_report_failed(r->url, r->id, rank);
+        return;
+    }
     if (r->exit_code < 0 || r->opts->verbose) {
         /* The launcher's own signal coming back needs no message. */
         if (!(r->signalled && sig == r->signalled) || r->opts->verbose) {
@@ -358,6 +382,14 @@ static void lr_on_signals(struct lr_run *r)
             break;
         case SIGUSR1:
         case SIGUSR2:
+            if (r->opts->elastic) {
+                if (sig == SIGUSR2)
+                    lr_view_ask_leave(r->url, r->id);
+                else
+                    fprintf(stderr, "praas-run: adding workers to a running process is not "
+                            "supported yet (SIGUSR1 ignored)\n");
+                break;
+            }
             for (int i = 0; i < r->nstarted; i++)
                 if (r->w[i].running)
                     kill(-r->w[i].pid, sig);
@@ -658,6 +690,9 @@ static int lr_run_workers(struct lr_run *r)
     }
     if (lr_loop(r) < 0 && r->exit_code < 0)
         r->exit_code = LR_EXIT_FAIL;
+    /* --keep-going: the failures are forgiven while some worker succeeded. */
+    if (r->exit_code < 0 && r->first_failure >= 0 && r->nsucceeded == 0)
+        r->exit_code = r->first_failure;
     if (r->exit_code < 0)
         r->exit_code = r->signalled ? 128 + r->signalled : 0;
     return r->exit_code;
@@ -710,6 +745,7 @@ int main(int argc, char **argv)
     r.opts = &opts;
     r.self = getpid();
     r.exit_code = -1;
+    r.first_failure = -1;
     r.kill_at = r.timeout_at = UINT64_MAX;
     r.sigfd = r.devnull = -1;
     r.relay_in = r.relay_out = -1;
@@ -776,6 +812,8 @@ int main(int argc, char **argv)
         goto out_process;
     }
 
+    r.url = url;
+    r.id = id;
     code = lr_run_workers(&r);
 
 out_process:

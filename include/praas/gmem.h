@@ -19,6 +19,13 @@
  * atomics). put and get are not atomic with respect to atomics on the same
  * bytes, as in MPI.
  *
+ * Owners that go: when a worker leaves the view (praas/view.h) its objects
+ * move to the workers that stay; when one dies (praas-run --keep-going),
+ * the next access to an object it owned restores the object from storage
+ * if it was persisted (praas_obj_persist; the copy's bytes), onto the
+ * accessing worker, and otherwise fails with PRAAS_ERR_PEER ("lost"),
+ * never reading zeros. Either way the caller sees only the latency.
+ *
  * Progress: the owner never has to call praas for its objects to be
  * reached, allocated at it or freed (its progress engine serves them), as
  * long as PRAAS_PROGRESS=thread (the default).
@@ -41,7 +48,7 @@ extern "C" {
 
 /* Where praas_obj_alloc places an object: a rank >= 0, or one of these. */
 #define PRAAS_OBJ_HERE (-1) /* the calling worker */
-#define PRAAS_OBJ_ANY (-2)  /* the runtime chooses: rank = hash(name) mod size */
+#define PRAAS_OBJ_ANY (-2)  /* the runtime chooses: member hash(name) mod members */
 
 /* A worker's handle to an object; opaque. */
 typedef struct praas_obj *praas_obj_t;
@@ -61,7 +68,7 @@ typedef int (*praas_obj_list_cb_t)(const praas_obj_info_t *info, void *arg);
 /* Allocate a zero-filled object of size bytes named name at `where` and
  * open it. PRAAS_ERR_EXISTS if the name is taken, PRAAS_ERR_INVALID for a
  * bad name, a size of 0 or a bad `where`, PRAAS_ERR_RANGE for a rank past
- * the view. */
+ * the world or one that left the view. */
 int praas_obj_alloc(const char *name, size_t size, int where, praas_obj_t *obj_p);
 
 /* Open an existing object. PRAAS_ERR_NOT_FOUND for an unknown name. An
@@ -82,7 +89,8 @@ int praas_obj_size(praas_obj_t obj, size_t *size_p);
 
 /* Blocking: when put returns, the bytes are in the object (remote
  * completion); when get returns, buf holds them. PRAAS_ERR_RANGE when
- * [offset, offset + len) leaves the object (nothing is transferred). */
+ * [offset, offset + len) leaves the object (nothing is transferred);
+ * PRAAS_ERR_PEER when its owner died without persisting it (lost). */
 int praas_obj_put(praas_obj_t obj, size_t offset, const void *buf, size_t len);
 int praas_obj_get(praas_obj_t obj, size_t offset, void *buf, size_t len);
 

@@ -59,6 +59,11 @@ static int fence_wait(struct praas_control *ctl, const struct cp_request *req, c
          * between the check and the wait ends the wait at once. */
         uint64_t seen = cp_server_generation(ctl), now;
 
+        /* A view change (a rank that died) may lower the count waited for
+         * while we wait; an arrival after it computed the lower count. */
+        rc = cp_view_size(ctl, id, size, &size);
+        if (rc < 0)
+            return cp_reply_store(rep, rc, "reading the view at a fence");
         rc = cp_store_scard(ctl->store, fkey, &arrived);
         if (rc < 0)
             return cp_reply_store(rep, rc, "counting arrivals at a fence");
@@ -91,7 +96,7 @@ int cp_route_fence(struct praas_control *ctl, const struct cp_request *req, cons
                    struct cp_reply *rep)
 {
     char name[72], key[CP_KEY_MAX], fkey[CP_KEY_MAX], rank_s[24], *text;
-    json_int_t rank, timeout_ms;
+    json_int_t rank, timeout_ms, expect;
     const char *name_in;
     size_t nlen, arrived;
     struct cp_proc p;
@@ -131,6 +136,12 @@ int cp_route_fence(struct praas_control *ctl, const struct cp_request *req, cons
         return cp_reply_store(rep, rc, "checking a rank at a fence");
     free(text);
 
+    /* After a view change the fence waits for the members of the view,
+     * not for every rank the process started with (views.c). */
+    rc = cp_view_size(ctl, id, p.size, &expect);
+    if (rc < 0)
+        return cp_reply_store(rep, rc, "reading the view at a fence");
+
     cp_key_fence(fkey, id, name);
     snprintf(rank_s, sizeof(rank_s), "%" JSON_INTEGER_FORMAT, rank);
     rc = cp_store_sadd(ctl->store, fkey, rank_s, &arrived);
@@ -138,13 +149,13 @@ int cp_route_fence(struct praas_control *ctl, const struct cp_request *req, cons
         return cp_reply_store(rep, rc, "arriving at a fence");
     /* Only the completing arrival wakes the waiters: waking them on every
      * arrival would cost size^2 wake-ups for nothing. */
-    if ((json_int_t)arrived >= p.size)
+    if ((json_int_t)arrived >= expect)
         cp_server_notify(ctl);
-    else if (fence_wait(ctl, req, id, name, fkey, p.size, timeout_ms, rep) < 0)
+    else if (fence_wait(ctl, req, id, name, fkey, expect, timeout_ms, rep) < 0)
         return -1;
 
     if (cp_sessions_table(ctl, id, 0, rep, &table) < 0)
         return -1;
-    return cp_reply_json(rep, 200, json_pack("{s:s, s:I, s:o}", "name", name, "size", p.size,
+    return cp_reply_json(rep, 200, json_pack("{s:s, s:I, s:o}", "name", name, "size", expect,
                                              "sessions", table));
 }

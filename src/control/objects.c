@@ -4,7 +4,8 @@
  *   GET    /v1/processes/{id}/objects?prefix=P      list entries
  *   GET    /v1/processes/{id}/objects/{name}        one entry
  *   DELETE /v1/processes/{id}/objects/{name}        remove it
- *   PUT    /v1/processes/{id}/objects/{name}/state  persisted, restoring, live
+ *   PUT    /v1/processes/{id}/objects/{name}/state  persisted, restoring, live,
+ *                                                    migrated
  *
  * Keys:
  *   praas:proc:<id>:obj:<name>       the entry, JSON
@@ -15,7 +16,9 @@
  * An entry records the run in which its owner registered the memory. The
  * owner is live when that run is the process's current run and the owner's
  * rank is registered in it; every answer carries that as "owner_live", so
- * workers of a later run see that the owner is gone.
+ * workers of a later run see that the owner is gone. A worker that dies
+ * during a run is removed from the view as failed (views.c), which removes
+ * its session: its objects' owner stops being live at that moment.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -424,6 +427,31 @@ static int obj_state_live(struct praas_control *ctl, const char *id, const char 
     return 0;
 }
 
+/* {"state": "migrated", "owner": R, "key": K, "view": N}: the owner of a
+ * live object copied it to rank R's memory before leaving the view (views.c);
+ * the entry follows it. The state (live or persisted) and the storage key
+ * stay. */
+static int obj_state_migrated(struct praas_control *ctl, const char *id, const char *name,
+                              const struct cp_proc *p, json_t *body, json_t *rec,
+                              struct cp_reply *rep)
+{
+    json_int_t owner, view;
+    const char *rkey;
+    size_t klen;
+    int rc;
+
+    if (cp_field_int(rep, body, "owner", 1, 0, p->size - 1, 0, &owner) < 0 ||
+        cp_field_int(rep, body, "view", 1, 0, INT64_MAX, 0, &view) < 0 ||
+        cp_field_str(rep, body, "key", 1, &rkey, &klen) < 0 || cp_obj_check_key(rep, rkey, klen) < 0)
+        return -1;
+    json_object_set_new(rec, "owner", json_integer(owner));
+    json_object_set_new(rec, "key", json_string(rkey));
+    json_object_set_new(rec, "view", json_integer(view));
+    json_object_set_new(rec, "run", json_integer(cp_proc_run(p)));
+    rc = cp_obj_save(ctl, id, name, rec, 0);
+    return rc < 0 ? cp_reply_store(rep, rc, "updating an object") : 0;
+}
+
 static int route_obj_state(struct praas_control *ctl, const struct cp_request *req,
                            const char *id, const char *name, struct cp_reply *rep)
 {
@@ -446,9 +474,11 @@ static int route_obj_state(struct praas_control *ctl, const struct cp_request *r
         rc = obj_state_restoring(ctl, id, name, &p, body, rec, rep);
     else if (strcmp(state, "live") == 0)
         rc = obj_state_live(ctl, id, name, &p, body, rec, rep);
+    else if (strcmp(state, "migrated") == 0)
+        rc = obj_state_migrated(ctl, id, name, &p, body, rec, rep);
     else
-        rc = cp_reply_error(rep, 400, "field 'state' is '%.40s'; use persisted, restoring or "
-                            "live", state);
+        rc = cp_reply_error(rep, 400, "field 'state' is '%.40s'; use persisted, restoring, "
+                            "live or migrated", state);
     if (rc == 0 && cp_obj_liveness(ctl, id, &p, rec, rep) == 0) {
         cp_reply_json(rep, 200, json_incref(rec));
     }

@@ -141,12 +141,20 @@ int gm_dir_create(const char *name, int owner, uint64_t size, const void *key,
     return rc;
 }
 
+static atomic_ullong gm_lookups;
+
+unsigned long long gm_dir_lookups(void)
+{
+    return atomic_load(&gm_lookups);
+}
+
 int gm_dir_lookup(const char *name, gm_entry_t *e)
 {
     const core_cfg_t *cfg = core_cfg();
     json_t *rec;
     int rc, found;
 
+    atomic_fetch_add(&gm_lookups, 1);
     if (!gm_dir_remote()) {
         gm_lentry_t **pp;
         pthread_mutex_lock(&gm_ldir_lock);
@@ -311,6 +319,24 @@ int gm_dir_set_live(const char *name, int rank, const void *key, size_t key_len)
     if (rc)
         return rc;
     body = json_pack("{s:s, s:i, s:s}", "state", "live", "owner", rank, "key", b64);
+    free(b64);
+    return gm_dir_put_state(name, body, NULL);
+}
+
+int gm_dir_set_migrated(const char *name, int rank, const void *key, size_t key_len,
+                        uint64_t view)
+{
+    char *b64;
+    json_t *body;
+    int rc;
+
+    if (!gm_dir_remote())
+        return core_err(PRAAS_ERR_STATE, "a single worker has no view to leave");
+    rc = core_b64_encode(key, key_len, &b64);
+    if (rc)
+        return rc;
+    body = json_pack("{s:s, s:i, s:s, s:I}", "state", "migrated", "owner", rank, "key", b64,
+                     "view", (json_int_t)view);
     free(b64);
     return gm_dir_put_state(name, body, NULL);
 }

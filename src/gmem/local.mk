@@ -7,5 +7,6 @@ libpraas_internal_la_SOURCES += \
 	src/gmem/owner.c \
 	src/gmem/obj.c \
 	src/gmem/ops.c \
-	src/gmem/persist.c
-praasinclude_HEADERS += include/praas/gmem.h
+	src/gmem/persist.c \
+	src/gmem/view.c
+praasinclude_HEADERS += include/praas/gmem.h include/praas/view.h

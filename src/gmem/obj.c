@@ -6,12 +6,16 @@
  * The location cache maps a name to {owner, size, unpacked remote key,
  * view} for every object this worker has open: a second open of a name
  * already open costs no control-plane request, and accesses never ask the
- * directory. An entry leaves the cache when its last handle closes, when
- * this worker frees the object, and (the hook for view changes,
- * gm_cache_invalidate_view) when the view it was found in is replaced.
+ * directory. An entry leaves the cache when its last handle closes and
+ * when this worker frees the object. It turns stale (looked up again at its
+ * next access, by gm_loc_refresh) when a view change publishes a new view
+ * (gm_cache_invalidate_view: objects of ranks that left have moved) and
+ * when an access finds its owner gone (gm_loc_check); the refresh restores
+ * the object from storage when its owner is gone, or reports it lost.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +93,7 @@ static void gm_loc_put(gm_loc_t *loc)
     pthread_mutex_unlock(&gm_cache_lock);
     if (last) {
         tp_rkey_release(core_tp(), loc->rkey);
+        pthread_rwlock_destroy(&loc->lock);
         free(loc);
     }
 }
@@ -110,7 +115,7 @@ static gm_loc_t *gm_cache_get(const char *name)
 
 /* Cache the location of entry e (unpacking its key), or join the one that
  * another thread cached meanwhile. */
-static int gm_cache_add(const gm_entry_t *e, gm_loc_t **loc_p)
+static int gm_cache_add(const gm_entry_t *e, uint64_t view, gm_loc_t **loc_p)
 {
     gm_loc_t *loc, *other;
     int size, rc;
@@ -125,13 +130,15 @@ static int gm_cache_add(const gm_entry_t *e, gm_loc_t **loc_p)
     snprintf(loc->name, sizeof(loc->name), "%s", e->name);
     loc->owner = e->owner;
     loc->size = e->size;
-    loc->view = e->view;
+    loc->view = view;
     loc->refs = 1;
+    atomic_init(&loc->stale, 0);
     rc = tp_rkey_unpack(core_tp(), e->owner, e->key, e->key_len, &loc->rkey);
     if (rc) {
         free(loc);
         return rc;
     }
+    pthread_rwlock_init(&loc->lock, NULL);
     pthread_mutex_lock(&gm_cache_lock);
     for (other = gm_cache; other; other = other->next)
         if (strcmp(other->name, e->name) == 0) {
@@ -145,6 +152,7 @@ static int gm_cache_add(const gm_entry_t *e, gm_loc_t **loc_p)
     pthread_mutex_unlock(&gm_cache_lock);
     if (other) {
         tp_rkey_release(core_tp(), loc->rkey);
+        pthread_rwlock_destroy(&loc->lock);
         free(loc);
         loc = other;
     }
@@ -154,48 +162,160 @@ static int gm_cache_add(const gm_entry_t *e, gm_loc_t **loc_p)
 
 void gm_cache_invalidate_view(uint64_t view)
 {
-    /* Views do not change yet: every location is of view 0. When they do,
-     * the view change drains accesses, then marks the locations older than
-     * view stale here, so that the next access through a handle looks the
-     * name up again (ops.c would check loc->view against the current view
-     * before each access). */
-    (void)view;
+    pthread_mutex_lock(&gm_cache_lock);
+    for (gm_loc_t *loc = gm_cache; loc; loc = loc->next)
+        if (loc->view < view)
+            atomic_store(&loc->stale, 1);
+    pthread_mutex_unlock(&gm_cache_lock);
+}
+
+void gm_cache_invalidate_owner(int owner)
+{
+    pthread_mutex_lock(&gm_cache_lock);
+    for (gm_loc_t *loc = gm_cache; loc; loc = loc->next)
+        if (loc->owner == owner)
+            atomic_store(&loc->stale, 1);
+    pthread_mutex_unlock(&gm_cache_lock);
+}
+
+int gm_cache_count(void)
+{
+    int n = 0;
+
+    pthread_mutex_lock(&gm_cache_lock);
+    for (gm_loc_t *loc = gm_cache; loc; loc = loc->next)
+        n++;
+    pthread_mutex_unlock(&gm_cache_lock);
+    return n;
+}
+
+/* Look name up; when its owner is gone, restore it from storage (or fail
+ * with "lost") and look it up again. The slow path of open and refresh. */
+static int gm_lookup_live(const char *name, gm_entry_t *e)
+{
+    int rc = gm_dir_lookup(name, e);
+
+    if (!rc && !e->owner_live) {
+        rc = gm_restore(e);
+        if (!rc)
+            rc = gm_dir_lookup(name, e);
+        if (!rc && !e->owner_live)
+            rc = core_err(PRAAS_ERR_PEER, "object '%s' was restored but its new owner is "
+                          "gone already", name);
+    }
+    return rc;
+}
+
+int gm_loc_refresh(gm_loc_t *loc)
+{
+    gm_entry_t *e = malloc(sizeof(*e));
+    uint64_t view = gm_view_number();
+    tp_rkey_t *rkey;
+    int size, rc = 0;
+
+    if (!e)
+        return core_err(PRAAS_ERR_NOMEM, "no memory for a directory entry");
+    pthread_rwlock_wrlock(&loc->lock);
+    if (!atomic_load(&loc->stale))
+        goto out;
+    rc = gm_lookup_live(loc->name, e);
+    praas_size(&size);
+    if (!rc && e->size != loc->size)
+        rc = core_err(PRAAS_ERR_STATE, "object '%s' was freed and allocated again with %llu "
+                      "bytes instead of %llu: open it again", loc->name,
+                      (unsigned long long)e->size, (unsigned long long)loc->size);
+    else if (!rc && (e->owner < 0 || e->owner >= size))
+        rc = core_err(PRAAS_ERR_PEER, "object '%s' is owned by rank %d, which is not in the "
+                      "world of %d workers", loc->name, e->owner, size);
+    if (!rc)
+        rc = tp_rkey_unpack(core_tp(), e->owner, e->key, e->key_len, &rkey);
+    if (!rc) {
+        tp_rkey_release(core_tp(), loc->rkey);
+        loc->rkey = rkey;
+        loc->owner = e->owner;
+        /* The view before the lookup: a change published since makes the
+         * location stale again at its next access. */
+        loc->view = view;
+        atomic_store(&loc->stale, 0);
+    }
+out:
+    pthread_rwlock_unlock(&loc->lock);
+    free(e);
+    return rc;
+}
+
+/* How long an access that failed waits for the directory to show why: the
+ * launcher reports a death within milliseconds of waitpid. */
+#define GM_GONE_GRACE_MS 3000
+
+int gm_loc_check(gm_loc_t *loc)
+{
+    uint64_t deadline = core_deadline(GM_GONE_GRACE_MS);
+    char saved[512];
+    gm_entry_t *e = malloc(sizeof(*e));
+    int owner, gone = 0, rc;
+
+    if (!e)
+        return 0;
+    /* The caller reports its own failure: keep its message. */
+    snprintf(saved, sizeof(saved), "%s", praas_errmsg());
+    pthread_rwlock_rdlock(&loc->lock);
+    owner = loc->owner;
+    pthread_rwlock_unlock(&loc->lock);
+    for (;;) {
+        rc = gm_dir_lookup(loc->name, e);
+        if (rc == PRAAS_ERR_NOT_FOUND || (!rc && (!e->owner_live || e->owner != owner))) {
+            gone = 1;
+            break;
+        }
+        if (rc || core_expired(deadline))
+            break;
+        nanosleep(&(struct timespec){0, 50000000}, NULL);
+    }
+    if (gone)
+        atomic_store(&loc->stale, 1);
+    free(e);
+    core_err(PRAAS_ERR_PEER, "%s", saved);
+    return gone;
 }
 
 static int gm_handle_new(gm_loc_t *loc, praas_obj_t *obj_p)
 {
     struct praas_obj *obj = calloc(1, sizeof(*obj));
 
+    if (obj && !(obj->comp = gm_comp_new())) {
+        free(obj);
+        obj = NULL;
+    }
     if (!obj) {
         gm_loc_put(loc);
         return core_err(PRAAS_ERR_NOMEM, "no memory for an object handle");
     }
     obj->loc = loc;
-    tp_comp_init(&obj->comp);
     atomic_init(&obj->puts, 0);
     *obj_p = obj;
     return 0;
 }
 
-/* Where PRAAS_OBJ_ANY puts name: FNV-1a of the name, modulo the size. The
- * same name always lands on the same rank, spreading names evenly, with
- * no request to choose. */
-static int gm_place(const char *name, int size)
+/* FNV-1a of a name: where PRAAS_OBJ_ANY puts it is this modulo the number
+ * of members of the view (gm_view_place). The same name always lands on
+ * the same rank of a view, spreading names evenly, with no request to
+ * choose. */
+static uint64_t gm_hash(const char *name)
 {
     uint64_t h = 1469598103934665603ull;
 
     for (const char *p = name; *p; p++)
         h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return (int)(h % (uint64_t)size);
+    return h;
 }
+
+static int gm_alloc_at(const char *name, size_t size, int where, int rank, uint64_t view,
+                       praas_obj_t *obj_p);
 
 PRAAS_API int praas_obj_alloc(const char *name, size_t size, int where, praas_obj_t *obj_p)
 {
-    unsigned char key[GM_KEY_MAX];
-    size_t key_len = 0;
-    gm_entry_t *e;
-    gm_loc_t *loc;
-    int rank, nranks, rc, frc;
+    int rank, nranks, at, rc;
 
     core_err_clear();
     if ((rc = gm_ready()) || (rc = gm_name_check(name)))
@@ -210,16 +330,42 @@ PRAAS_API int praas_obj_alloc(const char *name, size_t size, int where, praas_ob
                         "number; was a negative size passed?", name, size);
     praas_rank(&rank);
     praas_size(&nranks);
-    if (where == PRAAS_OBJ_HERE)
-        where = rank;
-    else if (where == PRAAS_OBJ_ANY)
-        where = gm_place(name, nranks);
-    else if (where < 0)
+    if (where < 0 && where != PRAAS_OBJ_HERE && where != PRAAS_OBJ_ANY)
         return core_err(PRAAS_ERR_INVALID, "object '%s': where = %d is neither a rank, "
                         "PRAAS_OBJ_HERE nor PRAAS_OBJ_ANY", name, where);
-    else if (where >= nranks)
+    if (where >= nranks)
         return core_err(PRAAS_ERR_RANGE, "object '%s': rank %d is past the view of %d workers",
                         name, where, nranks);
+    /* A rank that is leaving the view gets no new object: the allocation
+     * waits for the change, then places again. */
+    for (;;) {
+        uint64_t view = gm_view_number();
+        at = where == PRAAS_OBJ_HERE ? rank
+             : where == PRAAS_OBJ_ANY ? gm_view_place(gm_hash(name))
+                                      : where;
+        if (!core_is_member(at))
+            return core_err(PRAAS_ERR_RANGE, "object '%s': rank %d is not a member of view "
+                            "%llu (it left)", name, at, (unsigned long long)view);
+        rc = gm_view_enter(at);
+        if (rc == PRAAS_ERR_AGAIN)
+            continue;
+        if (rc)
+            return rc;
+        rc = gm_alloc_at(name, size, at, rank, view, obj_p);
+        gm_view_exit(at);
+        return rc;
+    }
+}
+
+/* Allocate name at rank `where` (a member, entered with gm_view_enter). */
+static int gm_alloc_at(const char *name, size_t size, int where, int rank, uint64_t view,
+                       praas_obj_t *obj_p)
+{
+    unsigned char key[GM_KEY_MAX];
+    size_t key_len = 0;
+    gm_entry_t *e;
+    gm_loc_t *loc;
+    int rc, frc;
 
     /* Cheap early answer for a taken name; the directory's create decides. */
     if (!gm_dir_remote() && (e = malloc(sizeof(*e)))) {
@@ -250,7 +396,7 @@ PRAAS_API int praas_obj_alloc(const char *name, size_t size, int where, praas_ob
     e->owner_live = 1;
     memcpy(e->key, key, key_len);
     e->key_len = key_len;
-    rc = gm_cache_add(e, &loc);
+    rc = gm_cache_add(e, view, &loc);
     free(e);
     if (rc)
         goto err_dir;
@@ -271,6 +417,7 @@ err_owner:
 
 PRAAS_API int praas_obj_open(const char *name, praas_obj_t *obj_p)
 {
+    uint64_t view = gm_view_number();
     gm_entry_t *e;
     gm_loc_t *loc;
     int rc;
@@ -286,19 +433,11 @@ PRAAS_API int praas_obj_open(const char *name, praas_obj_t *obj_p)
     e = malloc(sizeof(*e));
     if (!e)
         return core_err(PRAAS_ERR_NOMEM, "no memory for a directory entry");
-    rc = gm_dir_lookup(name, e);
-    if (!rc && !e->owner_live) {
-        /* Its owner is gone: bring it back from storage (or say it is
-         * lost), then look it up again to find the new owner. */
-        rc = gm_restore(e);
-        if (!rc)
-            rc = gm_dir_lookup(name, e);
-        if (!rc && !e->owner_live)
-            rc = core_err(PRAAS_ERR_PEER, "object '%s' was restored but its new owner is "
-                          "gone already", name);
-    }
+    /* An owner that is gone: bring it back from storage (or say it is
+     * lost), then look it up again to find the new owner. */
+    rc = gm_lookup_live(name, e);
     if (!rc)
-        rc = gm_cache_add(e, &loc);
+        rc = gm_cache_add(e, view, &loc);
     free(e);
     if (rc)
         return rc;
@@ -317,6 +456,7 @@ PRAAS_API int praas_obj_close(praas_obj_t *obj_p)
     /* Transfers still in flight must not outlive their handle. */
     rc = praas_obj_flush(obj);
     gm_loc_put(obj->loc);
+    gm_comp_release(obj->comp);
     free(obj);
     *obj_p = NULL;
     return rc;
@@ -343,6 +483,7 @@ PRAAS_API int praas_obj_free(praas_obj_t *obj_p)
     if (rc)
         return rc;
     gm_loc_put(obj->loc);
+    gm_comp_release(obj->comp);
     free(obj);
     *obj_p = NULL;
     praas_rank(&rank);
@@ -400,13 +541,17 @@ PRAAS_API int praas_obj_list(const char *prefix, praas_obj_list_cb_t cb, void *a
 
 static void gm_finalize(void)
 {
-    int timeout = (int)core_cfg()->bootstrap_timeout_ms;
+    int timeout = (int)core_cfg()->bootstrap_timeout_ms, rank;
 
     /* Nobody touches an object once everybody is here: what is persisted
-     * now is final, and the memory may go. */
-    if (core_barrier(timeout))
+     * now is final, and the memory may go. The members of the view meet;
+     * a worker that left has handed its objects over already. The view
+     * is followed until then: a change may complete during the barrier. */
+    praas_rank(&rank);
+    if (core_is_member(rank) && core_barrier(timeout))
         core_log(CORE_LOG_WARN, "gmem: the barrier of praas_finalize failed: %s",
                  praas_errmsg());
+    gm_view_stop();
     gm_persist_on_exit();
     gm_storage_close();
     pthread_mutex_lock(&gm_cache_lock);
@@ -414,6 +559,7 @@ static void gm_finalize(void)
         gm_loc_t *loc = gm_cache;
         gm_cache = loc->next;
         tp_rkey_release(core_tp(), loc->rkey);
+        pthread_rwlock_destroy(&loc->lock);
         free(loc);
     }
     pthread_mutex_unlock(&gm_cache_lock);
@@ -425,6 +571,8 @@ static void gm_init(void)
 {
     if (gm_am_init(core_tp()))
         core_log(CORE_LOG_ERROR, "gmem: cannot install the object handler: %s", praas_errmsg());
+    if (gm_view_start())
+        core_log(CORE_LOG_ERROR, "gmem: cannot follow the view: %s", praas_errmsg());
     core_on_finalize(gm_finalize);
 }
 

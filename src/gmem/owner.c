@@ -154,6 +154,21 @@ int gm_owner_read(const char *name, void *buf, size_t size)
     return rc;
 }
 
+int gm_owner_peek(const char *name, void **base_p, size_t *size_p)
+{
+    gm_owned_t **pp;
+
+    pthread_mutex_lock(&gm_owner_lock);
+    pp = gm_owner_find(name);
+    if (pp) {
+        *base_p = (*pp)->base;
+        *size_p = (*pp)->size;
+    }
+    pthread_mutex_unlock(&gm_owner_lock);
+    return pp ? 0 : core_err(PRAAS_ERR_NOT_FOUND, "object '%s' is not owned by this worker",
+                             name);
+}
+
 void gm_owner_foreach(void (*fn)(gm_owned_t *o, void *arg), void *arg)
 {
     pthread_mutex_lock(&gm_owner_lock);

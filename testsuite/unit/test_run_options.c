@@ -44,7 +44,7 @@ int main(void)
     char err[256];
     int rc;
 
-    tap_plan(47);
+    tap_plan(51);
 
     rc = parse(&o, err, sizeof(err), "-n", "4", "hostname", (char *)NULL);
     ok(rc == 0 && o.np == 4, "-n 4 gives 4 workers");
@@ -113,6 +113,15 @@ int main(void)
     rc = parse(&o, err, sizeof(err), "-n", "2", "--bind-to=none", "p", (char *)NULL);
     ok(rc == 0 && o.bind == LR_BIND_NONE, "--bind-to=none");
     lr_opts_free(&o);
+    rc = parse(&o, err, sizeof(err), "-n", "2", "p", (char *)NULL);
+    ok(rc == 0 && !o.keep_going && !o.elastic, "neither --keep-going nor --elastic by default");
+    lr_opts_free(&o);
+    rc = parse(&o, err, sizeof(err), "-n", "2", "--keep-going", "p", (char *)NULL);
+    ok(rc == 0 && o.keep_going && !o.elastic, "--keep-going");
+    lr_opts_free(&o);
+    rc = parse(&o, err, sizeof(err), "-n", "2", "-elastic", "p", (char *)NULL);
+    ok(rc == 0 && o.keep_going && o.elastic, "-elastic implies --keep-going");
+    lr_opts_free(&o);
 
     rc = parse(&o, err, sizeof(err), "--help", (char *)NULL);
     ok(rc == 0 && o.action == LR_ACTION_HELP, "--help needs neither -n nor a program");
@@ -145,6 +154,7 @@ int main(void)
     BAD("'1BAD' is not a valid variable name", "-n", "2", "-x", "1BAD=2", "p");
     BAD("'' is not a valid variable name", "-n", "2", "-x", "=2", "p");
     BAD("--tag-output takes no value", "-n", "2", "--tag-output=yes", "p");
+    BAD("--elastic takes no value", "-n", "2", "--elastic=1", "p");
 
     return tap_exit();
 }
