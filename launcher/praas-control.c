@@ -21,6 +21,8 @@
 #include <praas/errors.h>
 #include <praas/version.h>
 
+#include "core/config.h"
+
 #define EXIT_USAGE 2
 
 static const char usage_text[] =
@@ -33,6 +35,22 @@ static const char usage_text[] =
     "  --max-body BYTES   largest request body, with an optional K, M or G suffix\n"
     "                     (powers of 1024; default 1M)\n"
     "  --log-requests     print one line per request to stderr\n"
+    "\n"
+    "Serverless sessions (doc/control-api.md):\n"
+    "  --storage URL      where swapped sessions go: file://DIR, s3://BUCKET[/PREFIX]\n"
+    "                     or redis://HOST:PORT (default $PRAAS_STORAGE, else\n"
+    "                     file://$TMPDIR/praas-storage)\n"
+    "  --process-bin PATH the praas-process program hosting sessions (default\n"
+    "                     $PRAAS_PROCESS_BIN, else " PRAAS_BINDIR "/praas-process)\n"
+    "  --idle-swap SECONDS  swap out sessions idle this long (decimals allowed;\n"
+    "                     0 never; default 300)\n"
+    "  --max-payload BYTES  largest invocation payload, with an optional K, M or G\n"
+    "                     suffix (default 64M)\n"
+    "  --sessions-per-subprocess N  live sessions one subprocess hosts at most\n"
+    "                     (default 16)\n"
+    "  --subprocess-grace MS  stop a subprocess this long after its last live\n"
+    "                     session left (default 2000)\n"
+    "  --placement NAME   round-robin (default) or spread (a subprocess per session)\n"
     "  --port-file FILE   write the bound port to FILE once listening\n"
     "  --help             print this help and exit\n"
     "  --version          print the version and exit\n"
@@ -63,32 +81,36 @@ static int parse_port(const char *s)
     return (int)v;
 }
 
-/* Parse a byte count with an optional K, M or G (binary) suffix; at least
- * 1. Returns 0 or -1. */
-static int parse_bytes(const char *s, size_t *val_p)
+/* Parse a count, 1..1000000. Returns it or -1. */
+static int parse_count(const char *s)
 {
-    unsigned long long v, mult = 1;
     char *end;
+    long v;
 
     if (*s < '0' || *s > '9')
         return -1;
     errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno)
+    v = strtol(s, &end, 10);
+    if (errno || *end || v < 1 || v > 1000000)
         return -1;
-    if (*end == 'K' || *end == 'k')
-        mult = 1ull << 10;
-    else if (*end == 'M' || *end == 'm')
-        mult = 1ull << 20;
-    else if (*end == 'G' || *end == 'g')
-        mult = 1ull << 30;
-    else if (*end != '\0')
+    return (int)v;
+}
+
+/* Parse seconds (decimals allowed, 0..2000000) into milliseconds. */
+static int parse_seconds_ms(const char *s, int *ms_p)
+{
+    char *end;
+    double v;
+
+    if ((*s < '0' || *s > '9') && *s != '.')
         return -1;
-    if (mult > 1 && end[1] != '\0')
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || *end || v < 0 || v > 2000000)
         return -1;
-    if (v == 0 || v > SIZE_MAX / mult)
-        return -1;
-    *val_p = (size_t)(v * mult);
+    *ms_p = (int)(v * 1000 + 0.5);
+    if (v > 0 && *ms_p == 0)
+        *ms_p = 1;
     return 0;
 }
 
@@ -125,7 +147,8 @@ err_errno:
 int main(int argc, char **argv)
 {
     enum { OPT_BIND = 256, OPT_PORT, OPT_STORE, OPT_MAX_BODY, OPT_LOG, OPT_PORT_FILE,
-           OPT_HELP, OPT_VERSION };
+           OPT_HELP, OPT_VERSION, OPT_STORAGE, OPT_PROCESS_BIN, OPT_IDLE_SWAP, OPT_MAX_PAYLOAD,
+           OPT_PER_SUB, OPT_GRACE, OPT_PLACEMENT };
     static const struct option longopts[] = {
         {"bind", required_argument, NULL, OPT_BIND},
         {"port", required_argument, NULL, OPT_PORT},
@@ -135,9 +158,17 @@ int main(int argc, char **argv)
         {"port-file", required_argument, NULL, OPT_PORT_FILE},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"storage", required_argument, NULL, OPT_STORAGE},
+        {"process-bin", required_argument, NULL, OPT_PROCESS_BIN},
+        {"idle-swap", required_argument, NULL, OPT_IDLE_SWAP},
+        {"max-payload", required_argument, NULL, OPT_MAX_PAYLOAD},
+        {"sessions-per-subprocess", required_argument, NULL, OPT_PER_SUB},
+        {"subprocess-grace", required_argument, NULL, OPT_GRACE},
+        {"placement", required_argument, NULL, OPT_PLACEMENT},
         {NULL, 0, NULL, 0},
     };
-    praas_control_opts_t opts = {.bind = "127.0.0.1", .port = 8080};
+    praas_control_opts_t opts = {.bind = "127.0.0.1", .port = 8080, .idle_swap_ms = 300000};
+    char default_bin[sizeof(PRAAS_BINDIR) + 16];
     const char *port_file = NULL, *store_name;
     char optname[8];
     praas_control_t *ctl;
@@ -160,7 +191,7 @@ int main(int argc, char **argv)
             opts.store = optarg;
             break;
         case OPT_MAX_BODY:
-            if (parse_bytes(optarg, &opts.max_body) < 0)
+            if (core_parse_bytes(optarg, 1, SIZE_MAX, &opts.max_body) < 0)
                 return usage_error("--max-body '%s' is not a positive byte count "
                                    "(digits with an optional K, M or G)", optarg);
             break;
@@ -169,6 +200,37 @@ int main(int argc, char **argv)
             break;
         case OPT_PORT_FILE:
             port_file = optarg;
+            break;
+        case OPT_STORAGE:
+            opts.storage = optarg;
+            break;
+        case OPT_PROCESS_BIN:
+            opts.process_bin = optarg;
+            break;
+        case OPT_IDLE_SWAP:
+            if (parse_seconds_ms(optarg, &opts.idle_swap_ms) < 0)
+                return usage_error("--idle-swap '%s' is not a number of seconds (0 to "
+                                   "2000000, decimals allowed)", optarg);
+            break;
+        case OPT_MAX_PAYLOAD:
+            if (core_parse_bytes(optarg, 1, SIZE_MAX, &opts.max_payload) < 0)
+                return usage_error("--max-payload '%s' is not a positive byte count "
+                                   "(digits with an optional K, M or G)", optarg);
+            break;
+        case OPT_PER_SUB:
+            if ((opts.sessions_per_subprocess = parse_count(optarg)) <= 0)
+                return usage_error("--sessions-per-subprocess '%s' is not a count (1 to "
+                                   "1000000)", optarg);
+            break;
+        case OPT_GRACE:
+            if ((opts.subprocess_grace_ms = parse_count(optarg)) <= 0)
+                return usage_error("--subprocess-grace '%s' is not a number of "
+                                   "milliseconds (1 to 1000000)", optarg);
+            break;
+        case OPT_PLACEMENT:
+            if (strcmp(optarg, "round-robin") != 0 && strcmp(optarg, "spread") != 0)
+                return usage_error("--placement '%s' is not round-robin or spread", optarg);
+            opts.placement = optarg;
             break;
         case OPT_HELP:
             fputs(usage_text, stdout);
@@ -190,6 +252,12 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
+    /* The installed praas-process, unless told otherwise. */
+    if (opts.process_bin == NULL && getenv("PRAAS_PROCESS_BIN") == NULL) {
+        snprintf(default_bin, sizeof(default_bin), "%s/praas-process", PRAAS_BINDIR);
+        if (access(default_bin, X_OK) == 0)
+            opts.process_bin = default_bin;
+    }
 
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);

@@ -23,6 +23,19 @@ typedef struct praas_control_opts {
     const char *store;   /* NULL or "memory", or "redis://HOST:PORT[/DB]" */
     size_t max_body;     /* largest request body in bytes; 0: 1 MiB */
     int log_requests;    /* print one line per request to stderr */
+    /* Serverless processes and sessions (doc/control-api.md). Zero or NULL
+     * gives the default. */
+    const char *storage;      /* where swapped sessions go: file://DIR, s3://BUCKET,
+                                 redis://HOST:PORT; NULL: $PRAAS_STORAGE, else
+                                 file://$TMPDIR/praas-storage */
+    const char *process_bin;  /* the praas-process program; NULL: $PRAAS_PROCESS_BIN,
+                                 else praas-process found in PATH */
+    size_t max_payload;       /* largest invocation payload (a raw body); 0: 64 MiB */
+    int idle_swap_ms;         /* swap out sessions idle this long; 0: never */
+    int sessions_per_subprocess; /* live sessions a subprocess hosts at most; 0: 16 */
+    int subprocess_grace_ms;  /* stop a subprocess without live sessions after this;
+                                 0: 2000 */
+    const char *placement;    /* "round-robin" (NULL) or "spread" */
 } praas_control_opts_t;
 
 /* Start serving in background threads. Returns 0, PRAAS_ERR_INVALID for a

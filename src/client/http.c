@@ -6,8 +6,10 @@
  * connection reuse is not worth a shared handle and its lock.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -73,6 +75,9 @@ static int cl_status_error(const char *method, const char *url, long status, jso
         break;
     case 409:
         code = PRAAS_ERR_EXISTS;
+        break;
+    case 410: /* a serverless session lost with its subprocess */
+        code = PRAAS_ERR_PEER;
         break;
     case 504:
         code = PRAAS_ERR_TIMEOUT;
@@ -353,4 +358,172 @@ int cl_obj_state(const char *base_url, const char *id, const char *name, json_t 
 
     snprintf(path, sizeof(path), "/v1/processes/%s/objects/%s/state", id, name);
     return cl_http_request(base_url, "PUT", path, body, CL_SHORT_TIMEOUT_MS, NULL, rec_p);
+}
+
+/* ---- raw requests (invocations) ---- */
+
+static size_t cl_header_cb(char *line, size_t size, size_t nitems, void *arg)
+{
+    struct cl_raw *r = arg;
+    size_t n = size * nitems, klen;
+    static const struct {
+        const char *name;
+        int kind; /* 0 session, 1 endpoint, 2 invocation, 3 cpu, 4 wall */
+    } known[] = {{"x-praas-session:", 0}, {"x-praas-endpoint:", 1},
+                 {"x-praas-invocation:", 2}, {"x-praas-cpu-ns:", 3}, {"x-praas-wall-ns:", 4}};
+    char val[96];
+
+    for (size_t i = 0; i < PRAAS_ARRAY_SIZE(known); i++) {
+        klen = strlen(known[i].name);
+        if (n <= klen || strncasecmp(line, known[i].name, klen) != 0)
+            continue;
+        size_t b = klen, e = n;
+        while (b < e && (line[b] == ' ' || line[b] == '\t'))
+            b++;
+        while (e > b && (line[e - 1] == '\r' || line[e - 1] == '\n' || line[e - 1] == ' '))
+            e--;
+        snprintf(val, sizeof(val), "%.*s", (int)PRAAS_MIN(e - b, sizeof(val) - 1), line + b);
+        switch (known[i].kind) {
+        case 0:
+            snprintf(r->session, sizeof(r->session), "%.*s", (int)sizeof(r->session) - 1, val);
+            break;
+        case 1:
+            snprintf(r->endpoint, sizeof(r->endpoint), "%.*s", (int)sizeof(r->endpoint) - 1, val);
+            break;
+        case 2:
+            r->invocation = strtoull(val, NULL, 10);
+            break;
+        case 3:
+            r->cpu_ns = strtoull(val, NULL, 10);
+            break;
+        default:
+            r->wall_ns = strtoull(val, NULL, 10);
+            break;
+        }
+    }
+    return n;
+}
+
+static int cl_progress_cb(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    struct cl_raw *r = arg;
+    return r->progress(r->progress_arg, (uint64_t)dt, (uint64_t)dn, (uint64_t)ut, (uint64_t)un);
+}
+
+/* The code of a failed invocation's answer: a function's failure names its
+ * code in the message ("... (PRAAS_ERR_RANGE)"). */
+static int cl_raw_code(long status, const char *msg)
+{
+    switch (status) {
+    case 400:
+        return PRAAS_ERR_INVALID;
+    case 404:
+        return PRAAS_ERR_NOT_FOUND;
+    case 409:
+        return PRAAS_ERR_STATE;
+    case 410:
+    case 502:
+        return PRAAS_ERR_PEER;
+    case 413:
+        return PRAAS_ERR_RANGE;
+    case 504:
+        return PRAAS_ERR_TIMEOUT;
+    }
+    if (status == 500 && msg) {
+        for (int c = 1; c < 64; c++) {
+            const char *name = praas_err_name(-c);
+            if (strcmp(name, "PRAAS_ERR_UNKNOWN") != 0 && strstr(msg, name))
+                return -c;
+        }
+    }
+    return PRAAS_ERR_CONTROL;
+}
+
+int cl_http_raw(const char *base_url, const char *method, const char *path, struct cl_raw *r,
+                long *status_p, void **resp_p, size_t *len_p)
+{
+    struct curl_slist *headers = NULL;
+    cl_buf_t buf = {0};
+    char *url = NULL;
+    long status = 0;
+    CURLcode crc;
+    CURL *curl;
+    int rc;
+
+    r->session[0] = r->endpoint[0] = '\0';
+    r->invocation = r->cpu_ns = r->wall_ns = 0;
+    if (status_p)
+        *status_p = 0;
+    pthread_once(&cl_curl_once, cl_curl_init);
+    if (cl_curl_init_rc != CURLE_OK)
+        return core_err(PRAAS_ERR_CONTROL, "libcurl failed to initialize: %s",
+                        curl_easy_strerror(cl_curl_init_rc));
+    if (asprintf(&url, "%s%s", base_url, path) < 0)
+        return core_err(PRAAS_ERR_NOMEM, "no memory for a URL");
+    curl = curl_easy_init();
+    if (!curl) {
+        rc = core_err(PRAAS_ERR_NOMEM, "curl_easy_init failed");
+        goto err_url;
+    }
+    headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
+    headers = curl_slist_append(headers, "Expect:");
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, r->len ? r->body : "");
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->len);
+    }
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, cl_write_cb);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, cl_header_cb);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, r);
+    if (r->progress) {
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, cl_progress_cb);
+        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, r);
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    }
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    if (r->timeout_ms > 0)
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+
+    crc = curl_easy_perform(curl);
+    if (crc != CURLE_OK) {
+        if (crc == CURLE_OPERATION_TIMEDOUT)
+            rc = core_err(PRAAS_ERR_TIMEOUT, "%s %s: no answer within %d ms", method, url,
+                          r->timeout_ms);
+        else
+            rc = core_err(crc == CURLE_ABORTED_BY_CALLBACK ? PRAAS_ERR_CANCELED
+                                                           : PRAAS_ERR_CONTROL,
+                          "%s %s failed: %s", method, url,
+                          buf.too_large ? "reply too large" : curl_easy_strerror(crc));
+        goto err_headers;
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status_p)
+        *status_p = status;
+    if (status < 200 || status >= 300) {
+        json_t *reply = buf.len ? json_loadb(buf.data, buf.len, 0, NULL) : NULL;
+        const char *msg = json_string_value(
+            json_object_get(json_object_get(reply, "error"), "message"));
+        rc = core_err(cl_raw_code(status, msg), "control plane answered %ld to %s %s: %s",
+                      status, method, url, msg ? msg : "(no error message)");
+        json_decref(reply);
+        goto err_headers;
+    }
+    *len_p = buf.len;
+    *resp_p = buf.len ? buf.data : NULL;
+    if (buf.len)
+        buf.data = NULL;
+    rc = 0;
+
+err_headers:
+    curl_slist_free_all(headers);
+    free(buf.data);
+    curl_easy_cleanup(curl);
+err_url:
+    free(url);
+    return rc;
 }

@@ -7,13 +7,15 @@
 #define PRAAS_CLIENT_HTTP_H
 
 #include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* Perform one request to base_url + path (path starts with "/v1/...").
  * body may be NULL. On a 2xx answer returns 0 and stores the decoded JSON
  * body in *resp_p (new reference; json null for an empty body). On another
  * status returns PRAAS_ERR_CONTROL (PRAAS_ERR_TIMEOUT for 504,
- * PRAAS_ERR_NOT_FOUND for 404, PRAAS_ERR_EXISTS for 409) and records the
- * server's error message; on a transfer failure PRAAS_ERR_CONTROL naming
+ * PRAAS_ERR_NOT_FOUND for 404, PRAAS_ERR_EXISTS for 409, PRAAS_ERR_PEER for
+ * 410) and records the server's error message; on a transfer failure PRAAS_ERR_CONTROL naming
  * curl's reason. *status_p (may be NULL) receives the HTTP status, 0 if no
  * answer came. timeout_ms bounds the whole request. Thread-safe. */
 int cl_http_request(const char *base_url, const char *method, const char *path,
@@ -64,5 +66,36 @@ int cl_obj_delete(const char *base_url, const char *id, const char *name);
  * NULL). */
 int cl_obj_state(const char *base_url, const char *id, const char *name, json_t *body,
                  json_t **rec_p);
+
+/* A request with a raw body (application/octet-stream) and a raw reply,
+ * for invocations (doc/control-api.md, "Invoke"). */
+struct cl_raw {
+    const void *body;      /* sent as is; may be NULL when len is 0 */
+    size_t len;
+    int timeout_ms;        /* the whole request; <= 0: none */
+    /* Called by libcurl during the transfer (may be NULL); a non-zero
+     * return aborts it. */
+    int (*progress)(void *arg, uint64_t down_total, uint64_t down_now, uint64_t up_total,
+                    uint64_t up_now);
+    void *progress_arg;
+    /* Filled from the reply's X-Praas-Session, X-Praas-Endpoint,
+     * X-Praas-Invocation, X-Praas-Cpu-Ns and X-Praas-Wall-Ns headers ("" or
+     * 0 when absent), on success and on failure. */
+    char session[72];
+    char endpoint[80];
+    uint64_t invocation;
+    uint64_t cpu_ns, wall_ns;
+};
+
+/* Perform one raw request. On a 2xx answer returns 0 with the body
+ * (malloc'd, NULL when empty) in *resp_p and its length in *len_p. On
+ * another status returns the code matching it (PRAAS_ERR_NOT_FOUND for 404,
+ * PRAAS_ERR_PEER for 410 and 502, PRAAS_ERR_TIMEOUT for 504,
+ * PRAAS_ERR_INVALID for 400, PRAAS_ERR_RANGE for 413, the code named in the
+ * message of a failed function (500), PRAAS_ERR_CONTROL otherwise) with the
+ * server's message recorded. *status_p (may be NULL) gets the status, 0 if
+ * no answer came. Thread-safe. */
+int cl_http_raw(const char *base_url, const char *method, const char *path, struct cl_raw *r,
+                long *status_p, void **resp_p, size_t *len_p);
 
 #endif /* PRAAS_CLIENT_HTTP_H */

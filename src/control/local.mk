@@ -8,5 +8,9 @@ libpraas_internal_la_SOURCES += \
 	src/control/server.h src/control/server.c \
 	src/control/routes.h src/control/routes.c \
 	src/control/fence.c \
-	src/control/objects.c
+	src/control/objects.c \
+	src/control/serverless.h src/control/serverless.c \
+	src/control/sessions.h src/control/sessions.c src/control/sweeper.c \
+	src/control/executor.h src/control/executor.c src/control/placement.c \
+	src/control/views.c
 praasinclude_HEADERS += include/praas/control.h

@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control/reply.h"
@@ -20,8 +21,14 @@ static const char *cp_status_code(int status)
         return "method_not_allowed";
     case 409:
         return "conflict";
+    case 410:
+        return "gone";
     case 413:
         return "too_large";
+    case 500:
+        return "function_failed";
+    case 502:
+        return "bad_gateway";
     case 503:
         return "unavailable";
     case 504:
@@ -30,8 +37,37 @@ static const char *cp_status_code(int status)
     return "internal";
 }
 
+static void cp_reply_drop_raw(struct cp_reply *rep)
+{
+    free(rep->raw);
+    rep->raw = NULL;
+    rep->raw_len = 0;
+    rep->raw_set = 0;
+}
+
+int cp_reply_raw(struct cp_reply *rep, int status, void *data, size_t len)
+{
+    json_decref(rep->body);
+    rep->body = NULL;
+    cp_reply_drop_raw(rep);
+    rep->status = status;
+    rep->raw_set = 1;
+    rep->raw = data;
+    rep->raw_len = len;
+    return 0;
+}
+
+void cp_reply_header(struct cp_reply *rep, const char *name, const char *value)
+{
+    if (rep->headers == NULL)
+        rep->headers = json_object();
+    if (rep->headers)
+        json_object_set_new(rep->headers, name, json_string(value));
+}
+
 int cp_reply_json(struct cp_reply *rep, int status, json_t *body)
 {
+    cp_reply_drop_raw(rep);
     json_decref(rep->body);
     rep->status = status;
     rep->body = body;
@@ -73,6 +109,9 @@ void cp_reply_clear(struct cp_reply *rep)
 {
     json_decref(rep->body);
     rep->body = NULL;
+    cp_reply_drop_raw(rep);
+    json_decref(rep->headers);
+    rep->headers = NULL;
 }
 
 int cp_body_object(const struct cp_request *req, struct cp_reply *rep, json_t **obj_p)

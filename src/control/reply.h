@@ -35,7 +35,20 @@ struct cp_reply {
     int status;        /* HTTP status; 0 drops the connection unanswered */
     json_t *body;      /* owned by the reply */
     const char *allow; /* the Allow header of a 405; a constant string */
+    /* A raw reply (application/octet-stream) instead of JSON: raw_set with
+     * raw (malloc'd, owned; NULL when raw_len is 0). An error replaces it. */
+    int raw_set;
+    void *raw;
+    size_t raw_len;
+    /* Extra response headers, name -> string (owned; may be NULL). */
+    json_t *headers;
 };
+
+/* Answer status with raw bytes (taken over: freed with the reply). */
+int cp_reply_raw(struct cp_reply *rep, int status, void *data, size_t len);
+
+/* Add a response header (kept on errors too). */
+void cp_reply_header(struct cp_reply *rep, const char *name, const char *value);
 
 /* Answer status with body (a new reference the reply takes, NULL for an
  * empty body). Returns 0. */

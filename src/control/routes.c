@@ -11,6 +11,7 @@
 #include <praas/version.h>
 
 #include "control/routes.h"
+#include "control/serverless.h"
 #include "core/base64.h"
 #include "core/common.h"
 #include "core/error.h"
@@ -51,7 +52,7 @@ void cp_key_session(char *buf, const char *sid)
 /* A fresh id: prefix ("p-", "s-") and 16 hex digits from getrandom, which
  * unlike rand() differs between daemons started at the same moment. buf
  * holds at least 19 bytes. */
-static int cp_new_id(char *buf, const char *prefix)
+int cp_new_id(char *buf, const char *prefix)
 {
     unsigned char r[8];
     size_t got = 0;
@@ -70,7 +71,7 @@ static int cp_new_id(char *buf, const char *prefix)
 }
 
 /* Store obj as compact JSON under key. Returns the store's code. */
-static int cp_put_json(struct cp_store *st, const char *key, json_t *obj, unsigned flags)
+int cp_put_json(struct cp_store *st, const char *key, json_t *obj, unsigned flags)
 {
     char *text = json_dumps(obj, JSON_COMPACT);
     int rc;
@@ -84,8 +85,8 @@ static int cp_put_json(struct cp_store *st, const char *key, json_t *obj, unsign
 
 /* Parse a stored record; a record that does not parse means a corrupt or
  * foreign store, answered like any store failure. */
-static json_t *cp_parse_record(const char *key, const char *text, size_t len,
-                               struct cp_reply *rep)
+json_t *cp_parse_record(const char *key, const char *text, size_t len,
+                        struct cp_reply *rep)
 {
     json_error_t jerr;
     json_t *rec = json_loadb(text, len, 0, &jerr);
@@ -224,7 +225,9 @@ static int route_proc_create(struct praas_control *ctl, const struct cp_request 
 
     if (cp_body_object(req, rep, &body) < 0)
         return -1;
-    if (cp_field_int(rep, body, "size", 1, 1, CP_SIZE_MAX, 0, &size) < 0 ||
+    /* A serverless process (one with a function library) needs no size. */
+    if (cp_field_int(rep, body, "size", json_object_get(body, "library") == NULL, 1,
+                     CP_SIZE_MAX, 1, &size) < 0 ||
         cp_field_str(rep, body, "name", 0, &name, NULL) < 0 ||
         cp_field_str(rep, body, "id", 0, &id, &idlen) < 0)
         goto err_body;
@@ -248,6 +251,10 @@ static int route_proc_create(struct praas_control *ctl, const struct cp_request 
                         "size", size, "run", 1);
         if (rec == NULL) {
             cp_reply_error(rep, 503, "no memory for a process record");
+            goto err_body;
+        }
+        if (cp_sl_proc_fields(rep, body, rec) < 0) {
+            json_decref(rec);
             goto err_body;
         }
         cp_key_proc(key, idbuf);
@@ -360,6 +367,7 @@ static int route_proc_delete(struct praas_control *ctl, const char *id, struct c
         return cp_reply_error(rep, 404, "no process '%s'", id);
     if (rc < 0)
         return cp_reply_store(rep, rc, "deleting a process");
+    cp_sl_proc_deleted(ctl, id);
 
     cp_key_rank_prefix(key, id);
     rc = cp_store_scan(ctl->store, key, 1, &items, &n);
@@ -415,6 +423,12 @@ static int route_session_register(struct praas_control *ctl, const struct cp_req
 
     if (cp_body_object(req, rep, &body) < 0)
         return -1;
+    /* Without a rank and an address, a serverless session (serverless.c). */
+    if (json_object_get(body, "rank") == NULL && json_object_get(body, "address") == NULL) {
+        rc = cp_sl_route_alloc(ctl, id, body, rep);
+        json_decref(body);
+        return rc;
+    }
     if (cp_field_int(rep, body, "rank", 1, 0, CP_SIZE_MAX - 1, 0, &rank) < 0 ||
         cp_field_str(rep, body, "address", 1, &addr, &alen) < 0 ||
         cp_field_obj(rep, body, "metadata", 0, &meta) < 0)
@@ -503,7 +517,7 @@ err_body:
  * error. */
 static int cp_run_sweep(struct praas_control *ctl, const char *id)
 {
-    static const char *const subs[] = {"ranks", "fence:", "objclaim:", "rank:"};
+    static const char *const subs[] = {"ranks", "fence:", "objclaim:", "rank:", "view"};
     char key[CP_KEY_MAX];
     struct cp_kv *items;
     size_t n;
@@ -627,6 +641,10 @@ static int route_session_list(struct praas_control *ctl, const char *id, struct 
     json_decref(p.rec);
     if (cp_sessions_table(ctl, id, 1, rep, &table) < 0)
         return -1;
+    if (cp_sl_list_rows(ctl, id, table, rep) < 0) {
+        json_decref(table);
+        return -1;
+    }
     return cp_reply_json(rep, 200, json_pack("{s:o}", "sessions", table));
 }
 
@@ -671,6 +689,10 @@ void cp_route(struct praas_control *ctl, const struct cp_request *req, struct cp
             cp_not_allowed(req, rep, "GET, POST");
         return;
     }
+    if (strncmp(path, "/v1/sessions/", 13) == 0) {
+        cp_sl_route_sessions(ctl, req, rep);
+        return;
+    }
     if (strncmp(path, procs, sizeof(procs) - 1) != 0 || path[sizeof(procs) - 1] != '/')
         goto not_found;
     id = path + sizeof(procs);
@@ -680,7 +702,9 @@ void cp_route(struct praas_control *ctl, const struct cp_request *req, struct cp
         rest = "";
     if (idlen == 0 ||
         (strcmp(rest, "") != 0 && strcmp(rest, "/sessions") != 0 && strcmp(rest, "/fence") != 0 &&
-         strcmp(rest, "/runs") != 0 && strncmp(rest, "/objects", 8) != 0))
+         strcmp(rest, "/runs") != 0 && strncmp(rest, "/objects", 8) != 0 &&
+         strcmp(rest, "/view") != 0 && strncmp(rest, "/views", 6) != 0 &&
+         strcmp(rest, "/metrics") != 0 && strncmp(rest, "/invoke/", 8) != 0))
         goto not_found;
     if (strncmp(rest, "/objects", 8) == 0 && rest[8] != '\0' && rest[8] != '/')
         goto not_found;
@@ -695,6 +719,10 @@ void cp_route(struct praas_control *ctl, const struct cp_request *req, struct cp
     if (strcmp(rest, "/runs") == 0 && !cp_method(req, "POST"))
         return (void)cp_not_allowed(req, rep, "POST");
     if (strcmp(rest, "/fence") == 0 && !cp_method(req, "POST"))
+        return (void)cp_not_allowed(req, rep, "POST");
+    if (strcmp(rest, "/metrics") == 0 && !cp_method(req, "GET"))
+        return (void)cp_not_allowed(req, rep, "GET");
+    if (strncmp(rest, "/invoke/", 8) == 0 && !cp_method(req, "POST"))
         return (void)cp_not_allowed(req, rep, "POST");
     /* An id no process can have is simply not found. */
     if (!cp_ident_ok(id, idlen)) {
@@ -720,6 +748,10 @@ void cp_route(struct praas_control *ctl, const struct cp_request *req, struct cp
         route_run_start(ctl, req, idbuf, rep);
     } else if (strncmp(rest, "/objects", 8) == 0) {
         cp_route_objects(ctl, req, idbuf, rest + 8, rep);
+    } else if (strcmp(rest, "/metrics") == 0 || strncmp(rest, "/invoke/", 8) == 0) {
+        cp_sl_route_proc(ctl, req, idbuf, rest, rep);
+    } else if (strncmp(rest, "/view", 5) == 0) {
+        cp_route_views(ctl, req, idbuf, rest, rep);
     } else {
         cp_route_fence(ctl, req, idbuf, rep);
     }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "control/server.h"
+#include "control/serverless.h"
 #include "core/common.h"
 #include "core/error.h"
 
@@ -41,6 +42,7 @@ struct cp_req_state {
     size_t len;
     size_t cap;
     size_t dropped;
+    size_t limit; /* max_body, or max_payload on a raw route */
     int too_large;
     int answered;
     int status;
@@ -122,8 +124,22 @@ static enum MHD_Result cp_send(struct praas_control *ctl, struct cp_req_state *r
         return MHD_NO;
     }
     /* A reply whose JSON could not be built (no memory) still answers. */
-    if (rep->body == NULL)
+    if (rep->body == NULL && !rep->raw_set)
         cp_reply_error(rep, 503, "no memory to build the reply");
+    if (rep->raw_set) {
+        /* A raw reply: MHD takes the buffer (an empty one is static). */
+        resp = MHD_create_response_from_buffer(rep->raw_len, rep->raw_len ? rep->raw : "",
+                                               rep->raw_len ? MHD_RESPMEM_MUST_FREE
+                                                            : MHD_RESPMEM_PERSISTENT);
+        if (resp == NULL) {
+            cp_reply_clear(rep);
+            return MHD_NO;
+        }
+        rep->raw = NULL;
+        rep->raw_len = 0;
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+        goto headers;
+    }
     text = rep->body ? json_dumps(rep->body, JSON_COMPACT) : NULL;
     if (text == NULL)
         text = strdup("{\"error\":{\"status\":503,\"code\":\"unavailable\","
@@ -139,6 +155,13 @@ static enum MHD_Result cp_send(struct praas_control *ctl, struct cp_req_state *r
         return MHD_NO;
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+headers:
+    if (rep->headers) {
+        const char *name;
+        json_t *val;
+        json_object_foreach(rep->headers, name, val)
+            MHD_add_response_header(resp, name, json_string_value(val));
+    }
     if (rep->allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rep->allow);
     rs->status = rep->status;
@@ -155,7 +178,7 @@ static enum MHD_Result cp_too_large(struct praas_control *ctl, struct cp_req_sta
     struct cp_reply rep = {0};
 
     cp_reply_error(&rep, 413, "the request body %s is larger than the limit of %zu bytes", how,
-                   ctl->max_body);
+                   rs->limit);
     return cp_send(ctl, rs, &rep);
 }
 
@@ -163,7 +186,8 @@ static enum MHD_Result cp_too_large(struct praas_control *ctl, struct cp_req_sta
 static int cp_body_append(struct praas_control *ctl, struct cp_req_state *rs, const char *data,
                           size_t n)
 {
-    if (!rs->too_large && n > ctl->max_body - rs->len) {
+    (void)ctl;
+    if (!rs->too_large && n > rs->limit - rs->len) {
         rs->too_large = 1;
         free(rs->body);
         rs->body = NULL;
@@ -172,14 +196,14 @@ static int cp_body_append(struct praas_control *ctl, struct cp_req_state *rs, co
     }
     if (rs->too_large) {
         rs->dropped += n;
-        return rs->dropped / CP_DISCARD_FACTOR > ctl->max_body ? -1 : 0;
+        return rs->dropped / CP_DISCARD_FACTOR > rs->limit ? -1 : 0;
     }
     if (rs->len + n > rs->cap) {
         size_t cap = rs->cap ? rs->cap : 4096;
         char *grown;
         while (cap < rs->len + n)
             cap *= 2;
-        cap = PRAAS_MIN(cap, ctl->max_body);
+        cap = PRAAS_MIN(cap, rs->limit);
         grown = realloc(rs->body, cap);
         if (grown == NULL)
             return -1;
@@ -215,6 +239,7 @@ static enum MHD_Result cp_access(void *cls, struct MHD_Connection *conn, const c
         rs->start_ns = core_now_ns();
         snprintf(rs->method, sizeof(rs->method), "%s", method);
         snprintf(rs->path, sizeof(rs->path), "%s", url);
+        rs->limit = cp_route_is_raw(url) ? ctl->max_payload : ctl->max_body;
         pthread_mutex_lock(&ctl->lock);
         ctl->active++;
         pthread_mutex_unlock(&ctl->lock);
@@ -223,7 +248,7 @@ static enum MHD_Result cp_access(void *cls, struct MHD_Connection *conn, const c
          * body (MHD then closes the connection after the answer). */
         cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                          MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > ctl->max_body) {
+        if (cl && strtoull(cl, NULL, 10) > rs->limit) {
             rs->too_large = 1;
             return cp_too_large(ctl, rs, "declared by Content-Length");
         }
@@ -362,6 +387,7 @@ PRAAS_API int praas_control_start(const praas_control_opts_t *opts, praas_contro
     if (ctl == NULL)
         return core_err(PRAAS_ERR_NOMEM, "no memory for the control plane");
     ctl->max_body = opts->max_body ? opts->max_body : CP_MAX_BODY_DEFAULT;
+    ctl->max_payload = opts->max_payload ? opts->max_payload : CP_MAX_PAYLOAD_DEFAULT;
     ctl->log_requests = opts->log_requests;
     ctl->listen_fd = -1;
     pthread_mutex_init(&ctl->lock, NULL);
@@ -376,6 +402,9 @@ PRAAS_API int praas_control_start(const praas_control_opts_t *opts, praas_contro
     rc = cp_store_open(opts->store, &ctl->store);
     if (rc < 0)
         goto err_ctl;
+    rc = cp_sl_start(ctl, opts);
+    if (rc < 0)
+        goto err_store;
     rc = cp_listen(opts->bind ? opts->bind : "127.0.0.1", opts->port, &ctl->listen_fd, ctl->url,
                    sizeof(ctl->url), &ctl->port);
     if (rc < 0)
@@ -398,6 +427,7 @@ PRAAS_API int praas_control_start(const praas_control_opts_t *opts, praas_contro
 err_fd:
     close(ctl->listen_fd);
 err_store:
+    cp_sl_free(ctl);
     cp_store_close(ctl->store);
 err_ctl:
     pthread_cond_destroy(&ctl->idle);
@@ -443,10 +473,13 @@ PRAAS_API void praas_control_stop(praas_control_t *ctl)
             break;
     pthread_mutex_unlock(&ctl->lock);
 
+    /* Subprocesses go first: a request waiting for one fails at once. */
+    cp_sl_kill(ctl);
     MHD_stop_daemon(ctl->mhd);
     /* After quiescing, the listening socket is ours to close. */
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
+    cp_sl_free(ctl);
     cp_store_close(ctl->store);
     pthread_cond_destroy(&ctl->idle);
     pthread_cond_destroy(&ctl->wake);

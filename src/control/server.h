@@ -16,12 +16,15 @@
 #include "control/store.h"
 
 struct MHD_Daemon;
+struct cp_sl;
 
 struct praas_control {
     struct MHD_Daemon *mhd;
     int listen_fd;
     struct cp_store *store;
     size_t max_body;
+    size_t max_payload;  /* the body limit of raw (invocation) routes */
+    struct cp_sl *sl;    /* serverless sessions (serverless.h) */
     int log_requests;
     int port;
     char url[128];

@@ -1,0 +1,121 @@
+/*
+ * The executor: the subprocesses (praas-process) that host serverless
+ * sessions, started on this machine with fork/exec (posix_spawn), one per
+ * process (tenant) and function library, each hosting up to a cap of live
+ * sessions. A pluggable placement policy picks the subprocess of a new or
+ * swapped-in session; round-robin is the default.
+ *
+ * The executor knows subprocesses and which live sessions each hosts; the
+ * session records (state, storage key, usage) are the routes' business
+ * (sessions.c), kept in the store. Every function is thread-safe.
+ */
+#ifndef PRAAS_CONTROL_EXECUTOR_H
+#define PRAAS_CONTROL_EXECUTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct rt_conn;
+struct cp_exec;
+
+/* One subprocess. Routes hold a reference (cp_exec_get / cp_exec_place)
+ * while they talk to it, so it is not freed under them; the fields below
+ * are fixed once it runs, except as noted. */
+struct cp_sub {
+    char name[48];      /* "sp-<daemon tag>-<n>", unique across daemons */
+    char proc[72];      /* the process whose sessions it hosts */
+    char *library;      /* the function library it loaded */
+    char endpoint[80];  /* "HOST:PORT" of its data plane */
+    pid_t pid;
+    int stdin_fd;       /* closing it asks it to exit (--exit-on-stdin-eof) */
+    int stdout_fd;      /* kept open so that it never writes into a closed pipe */
+    struct rt_conn *conn;
+    /* Guarded by the executor's lock: */
+    char (*sids)[24];   /* the live sessions it hosts */
+    size_t nsids, capsids;
+    unsigned refs;
+    int dead;           /* exited, or killed */
+    uint64_t empty_since_ns; /* when nsids became 0 */
+};
+
+/* A placement policy: which subprocess hosts the next session. */
+struct cp_placement_ops {
+    const char *name;
+    /* Per-executor state (may return NULL); freed by destroy. */
+    void *(*create)(void);
+    void (*destroy)(void *state);
+    /* Choose among the n (>= 1) candidates (alive, serving the process,
+     * below the cap of sessions) the one that hosts a new session: return
+     * its index, or -1 to start a new subprocess instead. Called under the
+     * executor's lock: it must not block. */
+    int (*choose)(void *state, struct cp_sub *const *cands, size_t n);
+};
+
+/* Round-robin over the candidates; starts a subprocess only when every
+ * one is full (placement.c). */
+extern const struct cp_placement_ops cp_placement_round_robin;
+/* A subprocess of its own for every session (isolation first). */
+extern const struct cp_placement_ops cp_placement_spread;
+
+/* Look a policy up by name ("round-robin", "spread"); NULL if unknown. */
+const struct cp_placement_ops *cp_placement_find(const char *name);
+
+struct cp_exec_opts {
+    const char *process_bin;   /* praas-process; looked up in PATH if no '/' */
+    const char *storage;       /* the storage URL given to every subprocess */
+    int sessions_per_sub;      /* cap of live sessions per subprocess */
+    int grace_ms;              /* stop a subprocess this long after its last session */
+    int start_timeout_ms;      /* for its "endpoint" line and the connection */
+    size_t max_payload;        /* passed as --max-payload */
+    const struct cp_placement_ops *placement;
+};
+
+/* Create an executor (no subprocess yet). Returns 0 or PRAAS_ERR_NOMEM. */
+int cp_exec_open(const struct cp_exec_opts *opts, struct cp_exec **ex_p);
+
+/* Kill every subprocess (connections break, so calls in flight fail with
+ * PRAAS_ERR_PEER at once), then, with cp_exec_close, free everything. */
+void cp_exec_kill(struct cp_exec *ex);
+void cp_exec_close(struct cp_exec *ex);
+
+/* Place live session sid of process proc (library lib): pick a subprocess
+ * with the policy or start one, count sid in it and return it referenced.
+ * PRAAS_ERR_IO/PRAAS_ERR_TIMEOUT naming why a subprocess could not start. */
+int cp_exec_place(struct cp_exec *ex, const char *proc, const char *lib, const char *sid,
+                  struct cp_sub **sub_p);
+
+/* sid no longer lives in sub (deleted, swapped out, failed to start). */
+void cp_exec_unplace(struct cp_exec *ex, struct cp_sub *sub, const char *sid);
+
+/* The running subprocess called name, referenced; PRAAS_ERR_NOT_FOUND when
+ * there is none (it died, was stopped, or belongs to another daemon). */
+int cp_exec_get(struct cp_exec *ex, const char *name, struct cp_sub **sub_p);
+void cp_exec_put(struct cp_exec *ex, struct cp_sub *sub);
+
+/* A call to sub failed with PRAAS_ERR_PEER: check now whether it exited.
+ * Returns 1 when it is dead. */
+int cp_exec_check(struct cp_exec *ex, struct cp_sub *sub);
+
+/* Called by cp_exec_sweep for each live session of a subprocess that died. */
+typedef void (*cp_exec_lost_fn)(void *arg, const char *proc, const char *sid,
+                                const char *subname);
+
+/* Reap subprocesses that exited (lost is called for each of their live
+ * sessions, without the executor's lock) and stop those without live
+ * sessions for grace_ms. */
+void cp_exec_sweep(struct cp_exec *ex, cp_exec_lost_fn lost, void *arg);
+
+/* A snapshot of the live sessions: *n_p entries of (proc, sid, sub name). */
+struct cp_exec_sess {
+    char proc[72];
+    char sid[24];
+    char sub[48];
+};
+int cp_exec_sessions(struct cp_exec *ex, struct cp_exec_sess **list_p, size_t *n_p);
+
+/* The number of running subprocesses, and of those serving proc (NULL:
+ * all). */
+size_t cp_exec_count(struct cp_exec *ex, const char *proc);
+
+#endif /* PRAAS_CONTROL_EXECUTOR_H */
