@@ -35,4 +35,24 @@ dist_man3_MANS += \
 	doc/man/praas_obj_get.3 doc/man/praas_obj_iput.3 doc/man/praas_obj_iget.3 \
 	doc/man/praas_obj_flush.3 doc/man/praas_obj_fetch_add.3 doc/man/praas_obj_cswap.3 \
 	doc/man/praas_obj_list.3 doc/man/praas_obj_persist.3
+dist_man3_MANS += \
+	doc/man/praas_view_get.3 doc/man/praas_view_is_member.3 doc/man/praas_view_set_callback.3
 EXTRA_DIST += doc/control-api.md doc/design.md
+# The function API (praas/session.h).
+dist_man3_MANS += \
+	doc/man/praas_inv_payload.3 doc/man/praas_inv_nargs.3 doc/man/praas_inv_arg.3 \
+	doc/man/praas_inv_result_buf.3 doc/man/praas_inv_result_copy.3 \
+	doc/man/praas_inv_result_set.3 doc/man/praas_inv_fail.3 doc/man/praas_inv_memory.3 \
+	doc/man/praas_inv_session_id.3 doc/man/praas_inv_id.3 doc/man/praas_inv_function.3 \
+	doc/man/praas_checkpoint_session_id.3 doc/man/praas_checkpoint_memory.3 \
+	doc/man/praas_checkpoint_write.3 doc/man/praas_checkpoint_data.3
+# The client library (praas/client.h).
+dist_man3_MANS += \
+	doc/man/praas_client_open.3 doc/man/praas_client_close.3 \
+	doc/man/praas_process_create.3 doc/man/praas_process_delete.3 \
+	doc/man/praas_session_alloc.3 doc/man/praas_session_get.3 doc/man/praas_session_list.3 \
+	doc/man/praas_session_swap.3 doc/man/praas_session_retrieve.3 \
+	doc/man/praas_session_delete.3 doc/man/praas_session_metrics.3 \
+	doc/man/praas_process_metrics.3 doc/man/praas_invoke.3 doc/man/praas_invoke_async.3 \
+	doc/man/praas_call_id.3 doc/man/praas_call_test.3 doc/man/praas_call_wait.3 \
+	doc/man/praas_call_free.3 doc/man/praas_result_free.3

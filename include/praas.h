@@ -11,5 +11,8 @@
 #include <praas/rma.h>
 #include <praas/coll.h>
 #include <praas/gmem.h>
+#include <praas/session.h>
+#include <praas/view.h>
+#include <praas/client.h>
 
 #endif /* PRAAS_H */

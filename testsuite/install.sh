@@ -33,8 +33,9 @@ status=$?
 ok $([ $status -eq 0 ] && [ "$(grep -c ': ok$' "$TMP/ring.out")" -eq 2 ]; echo $?) \
   "the program runs on 2 workers under the installed praas-run" || sed 's/^/# /' "$TMP/ring.out"
 undefined=$(nm -D --defined-only "$lib"/libpraas.so.* 2>/dev/null | awk '{print $3}' |
-            grep -v '^praas_' | grep -v '^MPI_' | grep -v '^_' | head -n 5)
-ok $([ -z "$undefined" ]; echo $?) "libpraas exports only praas_* and MPI_* symbols ${undefined:+(also: $undefined)}"
+            grep -v '^praas_' | grep -v '^P\{0,1\}MPI_' | grep -v '^_' | head -n 5)
+ok $([ -z "$undefined" ]; echo $?) \
+  "libpraas exports only praas_*, MPI_* and their PMPI_* twins ${undefined:+(also: $undefined)}"
 ok $([ -f "$TMP/root$prefix/include/praas/mpi/mpi.h" ] && [ -x "$bin/praas-mpicc" ] &&
      "$bin/praas-mpicc" -show x.c | grep -q -- "-I$prefix/include/praas/mpi"; echo $?) \
   "mpi.h and praas-mpicc are installed, praas-mpicc names the installed headers"
