@@ -62,6 +62,11 @@ static void run(int create)
     int32_t *ranks = malloc(N * sizeof(int32_t));
     int ok = 1, nbad = 0;
     praas_win_t win;
+    /* Origin and result buffers of the single operations: they must live
+     * until the flush that completes them, so not in the loop's scope. */
+    const int64_t one = 1;
+    int64_t old = -1;
+    const double quarter = 0.25;
 
     if (!halves || !ranks)
         exit(2);
@@ -107,8 +112,6 @@ static void run(int create)
         /* Singles interleaved with the bulk ones of the other ranks. */
         for (int s = 0; s < SINGLES / ROUNDS + (round < SINGLES % ROUNDS) && ok; s++)
             for (int k = 0; k < NHOT && ok; k++) {
-                int64_t one = 1, old = -1;
-                double quarter = 0.25;
                 ok &= lt_report(praas_fetch_and_op(&one, &old, PRAAS_INT64, 0, I64 + hot[k],
                                                    PRAAS_OP_SUM, win),
                                 "fetch_and_op");
