@@ -9,7 +9,9 @@
  * through a directory (and on another subprocess), Redis and S3 when
  * testsuite/with-redis.sh and with-s3.sh provide them (PRAAS_TEST_REDIS,
  * PRAAS_TEST_S3) with the memory compared byte for byte, a checkpoint
- * handler, and shutdown by signal and by end of stdin. Malformed frames and
+ * handler, a swap-in from blobs read by praas-process --prefetch while it
+ * started (and a prefetch of a missing key), and shutdown by signal and by
+ * end of stdin. Malformed frames and
  * the command line: runtime_bad.c.
  */
 #include <errno.h>
@@ -414,6 +416,105 @@ out:
     free(want);
 }
 
+/* SWAP_IN with its reply meta ("prefetched"); 0 or the call's code. */
+static int swap_in_pf(struct rt_conn *c, const char *sid, const char *key, size_t size,
+                      int *prefetched_p)
+{
+    json_t *m = json_pack("{sssIsi}", "storage", key, "memory", (json_int_t)size,
+                          "max_functions", 2);
+    json_t *r = NULL;
+    int rc = rt_conn_call(c, RT_MSG_SWAP_IN, atomic_fetch_add(&g_id, 1), sid, m, NULL, 0, TMO,
+                          &r, NULL, NULL);
+
+    *prefetched_p = json_is_true(json_object_get(r, "prefetched"));
+    json_decref(m);
+    json_decref(r);
+    return rc;
+}
+
+/* praas-process --prefetch KEY: a session swapped out by p_out comes back
+ * in a new process from the prefetched blobs, byte for byte; a prefetch of
+ * a missing key breaks nothing (its SWAP_IN is NOT_FOUND from storage, a
+ * swap-in of another key reads storage as usual). */
+static void test_prefetch(const char *storage, struct proc *p_out)
+{
+    struct rt_conn *c = NULL, *c2 = NULL;
+    struct proc p4 = {.pid = -1}, p5 = {.pid = -1};
+    char sid[64], key[96], missing[96];
+    size_t size = (2 << 20) + 4096 + 5;
+    uint64_t seed = 0x9f3e7u;
+    unsigned char *want = pattern(size, seed);
+    int rc, pre = -1;
+
+    snprintf(sid, sizeof(sid), "pf-%d", getpid());
+    snprintf(key, sizeof(key), "t/%s", sid);
+    snprintf(missing, sizeof(missing), "t/never-swapped-%d", getpid());
+    if (conn(p_out, &c) || rt_sub_alloc(c, sid, size, 2, TMO) || hello(c, sid) ||
+        invoke(c, "fill", &seed, 8, NULL, NULL)) {
+        tap_ok(0, "prefetch: a session to swap out: %s", praas_errmsg());
+        goto out;
+    }
+    int64_t cnt = invoke_i64(c, "counter_add", 5, 1);
+    memcpy(want, &cnt, 8);
+    rc = rt_sub_swap_out(c, sid, key, TMO, NULL);
+    tap_ok(rc == 0, "prefetch: swapped out %s (%s)", key, rc ? praas_errmsg() : "ok");
+    rt_conn_close(c);
+    c = NULL;
+
+    if (proc_start(&p4, storage, "--prefetch", key) || conn(&p4, &c2)) {
+        tap_ok(0, "praas-process --prefetch %s started", key);
+        goto out;
+    }
+    rc = swap_in_pf(c2, sid, key, size, &pre);
+    tap_ok(rc == 0 && pre == 1, "prefetch: SWAP_IN used the prefetched blobs (%s, prefetched %d)",
+           rc ? praas_errmsg() : "ok", pre);
+    size_t got = 0;
+    void *m = rc || hello(c2, sid) ? NULL : mem_read(c2, 0, size, &got);
+    tap_ok(m && got == size && memcmp(m, want, size) == 0,
+           "prefetch: the memory came back byte for byte (%zu bytes)", got);
+    free(m);
+    rt_sub_delete(c2, sid, TMO);
+    /* The key is taken once: a second swap-in reads storage. */
+    rc = swap_in_pf(c2, sid, key, size, &pre);
+    tap_ok(rc == 0 && pre == 0, "prefetch: a second SWAP_IN of the key reads storage (%s, %d)",
+           rc ? praas_errmsg() : "ok", pre);
+    rt_sub_delete(c2, sid, TMO);
+    rt_conn_close(c2);
+    c2 = NULL;
+    /* Before the next start: p5 would inherit the write end of p4's stdin. */
+    close(p4.in_fd);
+    tap_ok(proc_wait(&p4, 15000) == 0, "praas-process --prefetch exits 0 at the end of its stdin");
+    p4.pid = -1;
+
+    if (proc_start(&p5, storage, "--prefetch", missing) || conn(&p5, &c2)) {
+        tap_ok(0, "praas-process --prefetch %s started", missing);
+        goto out;
+    }
+    rc = swap_in_pf(c2, "nothing", missing, 0, &pre);
+    tap_ok(rc == PRAAS_ERR_NOT_FOUND, "prefetch of a missing key: its SWAP_IN is NOT_FOUND (%s)",
+           praas_errmsg());
+    rc = swap_in_pf(c2, sid, key, size, &pre);
+    m = NULL;
+    got = 0;
+    if (!rc && !hello(c2, sid))
+        m = mem_read(c2, 0, size, &got);
+    tap_ok(rc == 0 && pre == 0 && m && got == size && memcmp(m, want, size) == 0,
+           "prefetch of a missing key: a normal swap-in still works, byte for byte (%s)",
+           rc ? praas_errmsg() : "ok");
+    free(m);
+    rt_sub_delete(c2, sid, TMO);
+out:
+    rt_conn_close(c);
+    rt_conn_close(c2);
+    for (struct proc *p = &p4; p; p = p == &p4 ? &p5 : NULL)
+        if (p->pid > 0) {
+            close(p->in_fd);
+            tap_ok(proc_wait(p, 15000) == 0, "praas-process --prefetch exits 0 at the end of "
+                   "its stdin");
+        }
+    free(want);
+}
+
 /* The checkpoint handler of the example library saves the state page and
  * the log only, once ckpt_compact asked it to. */
 static void test_checkpoint(struct proc *p)
@@ -533,6 +634,7 @@ int main(void)
     test_swap("file", &p1, &p1, 8 << 20);
     test_swap("file-cross", &p1, &p2, (4 << 20) + 13);
     test_checkpoint(&p1);
+    test_prefetch(storage, &p1);
     if (getenv("PRAAS_TEST_REDIS") || getenv("PRAAS_TEST_S3")) {
         const char *urls[2] = {getenv("PRAAS_TEST_REDIS"), NULL};
         char s3[256];
@@ -550,6 +652,7 @@ int main(void)
                 continue;
             }
             test_swap(k == 0 ? "redis" : "s3", &p3, &p3, 8 << 20);
+            test_prefetch(urls[k], &p3);
             close(p3.in_fd);
             tap_ok(proc_wait(&p3, 15000) == 0, "praas-process exits at the end of its stdin");
         }

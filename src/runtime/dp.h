@@ -67,7 +67,8 @@ enum rt_msg {
      * the stored size; SWAP_OUT's reply meta also has "checkpoint"
      * ("memory" or "user"); METRICS with an empty name answers
      * {"sessions": [usage...]} for every session; PING's reply also has
-     * "id" (praas-process --id). */
+     * "id" (praas-process --id); SWAP_IN's reply meta is {"prefetched": true
+ * when praas-process --prefetch had read the blobs, "ms"}. */
     RT_MSG_ALLOC = 5,
     RT_MSG_ALLOC_REPLY = 6,
     RT_MSG_SWAP_OUT = 7,

@@ -6,12 +6,14 @@
  * which link libpraas, share the one copy of praas it initialized, and the
  * library exports no name outside praas_* and MPI_*.
  *
- * Start-up: initialize praas as a single worker (so functions may use the
- * praas API and session memory is registered with the transport), load
- * the library, open the storage, listen, then write exactly one line
- * "endpoint HOST:PORT" to stdout for whoever started us (the control
- * plane's executor reads it from a pipe). Then serve until SIGTERM or
- * SIGINT, or until stdin reaches end of file with --exit-on-stdin-eof.
+ * Start-up: start the --prefetch thread (prefetch.c), which reads swapped
+ * sessions from storage meanwhile; initialize praas as a single worker (so
+ * functions may use the praas API and session memory is registered with
+ * the transport), load the library, open the storage, listen, then write
+ * exactly one line "endpoint HOST:PORT" to stdout for whoever started us
+ * (the control plane's executor reads it from a pipe). Then serve until
+ * SIGTERM or SIGINT, or until stdin reaches end of file with
+ * --exit-on-stdin-eof.
  *
  * The signals are blocked before any thread starts and taken by one thread
  * with sigwait, so no handler runs inside the server's code.
@@ -32,6 +34,7 @@
 #include "runtime/rt.h"
 
 #define EXIT_USAGE 2
+#define RT_PREFETCH_MAX 64 /* --prefetch options */
 
 static const char usage_text[] =
     "Usage: praas-process --library PATH [OPTION]...\n"
@@ -52,6 +55,9 @@ static const char usage_text[] =
     "                        finish (default 10000)\n"
     "  --exit-on-stdin-eof   also shut down when standard input reaches end of file\n"
     "  --no-init             do not initialize praas (functions cannot use its API)\n"
+    "  --prefetch KEY        read the swapped session stored under the key prefix KEY\n"
+    "                        in the background while starting, for a later SWAP_IN\n"
+    "                        of KEY (repeatable)\n"
     "  --help                print this help and exit\n"
     "  --version             print the version and exit\n"
     "\n"
@@ -138,7 +144,7 @@ static void *stdin_main(void *arg)
 PRAAS_API int praas_process_main(int argc, char **argv)
 {
     enum { O_LIBRARY = 256, O_LISTEN, O_STORAGE, O_MAXF, O_MAXP, O_ID, O_GRACE, O_STDIN,
-           O_NOINIT, O_HELP, O_VERSION };
+           O_NOINIT, O_PREFETCH, O_HELP, O_VERSION };
     static const struct option longopts[] = {
         {"library", required_argument, NULL, O_LIBRARY},
         {"listen", required_argument, NULL, O_LISTEN},
@@ -149,6 +155,7 @@ PRAAS_API int praas_process_main(int argc, char **argv)
         {"grace", required_argument, NULL, O_GRACE},
         {"exit-on-stdin-eof", no_argument, NULL, O_STDIN},
         {"no-init", no_argument, NULL, O_NOINIT},
+        {"prefetch", required_argument, NULL, O_PREFETCH},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
@@ -160,6 +167,9 @@ PRAAS_API int praas_process_main(int argc, char **argv)
     long grace = 10000, v;
     size_t bytes;
     struct rt_server *srv;
+    struct rt_prefetch *pf = NULL;
+    const char *prefetch[RT_PREFETCH_MAX];
+    int nprefetch = 0;
     sigset_t set;
     pthread_t sig_thread, in_thread;
 
@@ -202,6 +212,14 @@ PRAAS_API int praas_process_main(int argc, char **argv)
         case O_NOINIT:
             init = 0;
             break;
+        case O_PREFETCH:
+            if (!*optarg || strlen(optarg) + 8 > ST_KEY_MAX)
+                return usage_error("--prefetch '%.64s' is not a storage key prefix of 1 to 504 "
+                                   "bytes", optarg);
+            if (nprefetch == RT_PREFETCH_MAX)
+                return usage_error("more than 64 --prefetch; the last is '%.64s'", optarg);
+            prefetch[nprefetch++] = optarg;
+            break;
         case O_HELP:
             fputs(usage_text, stdout);
             return 0;
@@ -223,6 +241,16 @@ PRAAS_API int praas_process_main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+
+    /* Prefetch first, so that reading the swapped sessions overlaps
+     * praas_init and loading the library (after the signal mask: the
+     * thread inherits it). */
+    if (nprefetch) {
+        rc = rt_prefetch_start(o.storage, prefetch, nprefetch, &pf);
+        if (rc)
+            fprintf(stderr, "praas-process: warning: %s; not prefetching\n", praas_errmsg());
+        o.prefetch = pf;
+    }
 
     if (init) {
         /* A subprocess is a single worker of its own view: the launcher's
@@ -247,6 +275,7 @@ PRAAS_API int praas_process_main(int argc, char **argv)
         fprintf(stderr, "praas-process: %s\n", praas_errmsg());
         if (g_srv)
             rt_server_destroy(g_srv, 0);
+        rt_prefetch_destroy(pf);
         if (inited)
             praas_finalize();
         return 1;
@@ -273,6 +302,7 @@ PRAAS_API int praas_process_main(int argc, char **argv)
         fprintf(stderr, "praas-process: %s\n", praas_errmsg());
         _exit(1); /* functions still run over the server's memory */
     }
+    rt_prefetch_destroy(pf);
     if (inited)
         praas_finalize();
     return status;

@@ -316,7 +316,7 @@ static void on_swap(struct rt_sconn *c, const struct rt_hdr *h, const char *name
         if (!rc)
             rc = meta_int(meta, "max_functions", 1, INT32_MAX, c->srv->o.max_functions, &maxf);
         if (!rc)
-            rc = rt_swap_in(c->srv, name, key, (size_t)mem, (int)maxf);
+            rc = rt_swap_in(c->srv, name, key, (size_t)mem, (int)maxf, &reply);
     }
     if (rc) {
         rt_sconn_reply_err(c, h->type + 1u, h->id, rc);

@@ -59,7 +59,29 @@ struct rt_server_opts {
     uint64_t max_payload;  /* largest payload or result (default 1 GiB) */
     const char *id;        /* a name for messages and PING (default "praas-process") */
     int io_timeout_ms;     /* a stalled frame or reply (default RT_IO_TIMEOUT_MS) */
+    struct rt_prefetch *prefetch; /* --prefetch (borrowed; outlives the server), or NULL */
 };
+
+/* ---- prefetching swapped sessions (prefetch.c; praas-process --prefetch) ---- */
+
+struct rt_prefetch;
+
+/* Start one thread that reads, for each key prefix K of keys, the blobs
+ * K/meta and K/memory (swap.c's layout) from the storage URL (NULL: the
+ * default) into memory, in order. Failures are not returned: a key whose
+ * read failed is logged and later read by its SWAP_IN as usual. Returns 0,
+ * or PRAAS_ERR_NOMEM. */
+int rt_prefetch_start(const char *storage, const char *const *keys, int nkeys,
+                      struct rt_prefetch **pf_p);
+/* Take the prefetched blobs of key prefix key (the caller frees both):
+ * returns 1 with them, waiting for a read in flight (bounded), or 0 when
+ * key was not prefetched, its read failed or it was taken already (the
+ * caller reads storage). A key is taken at most once. pf may be NULL. */
+int rt_prefetch_take(struct rt_prefetch *pf, const char *key, void **meta_p, size_t *meta_len_p,
+                     void **mem_p, size_t *mem_len_p);
+/* Wait for the thread (bounded by the storage's timeouts) and free
+ * everything not taken (NULL is ignored). */
+void rt_prefetch_destroy(struct rt_prefetch *pf);
 
 /* Open the library and the storage; nothing listens yet. Errors name the
  * library (dlerror) or the storage URL. */
@@ -305,8 +327,10 @@ int rt_request(struct rt_sconn *c, const struct rt_hdr *h, const char *name, jso
 
 /* swap.c */
 int rt_swap_out(struct rt_server *srv, const char *sid, const char *key, json_t **reply_p);
+/* reply_p (may be NULL): {"prefetched": true when the blobs came from
+ * --prefetch, "ms": the time it took}. */
 int rt_swap_in(struct rt_server *srv, const char *sid, const char *key, size_t memory,
-               int max_functions);
+               int max_functions, json_t **reply_p);
 
 /* Whether s is a C identifier a function may have (not praas_*). */
 int rt_fn_name_ok(const char *s);

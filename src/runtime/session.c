@@ -440,17 +440,38 @@ static void inv_free(struct praas_invocation *v)
     rt_sess_unref(s);
 }
 
+/* Append text (len bytes) and the decimal digits of x at p; returns the
+ * end. (snprintf was a tenth of a small invocation's CPU in the reader.) */
+static char *put_u64(char *p, const char *text, size_t len, uint64_t x)
+{
+    char d[20];
+    int n = 0;
+
+    memcpy(p, text, len);
+    p += len;
+    do {
+        d[n++] = (char)('0' + x % 10);
+        x /= 10;
+    } while (x);
+    while (n)
+        *p++ = d[--n];
+    return p;
+}
+
 /* Send v's outcome to every caller, then free it. The success meta
  * {"cpu_ns","wall_ns"} is printed directly (no JSON object to build). */
 static void inv_answer(struct praas_invocation *v)
 {
-    char meta[96];
+    char meta[96]; /* 2 x 20 digits and 23 bytes of text */
     int mlen = 0;
     uint64_t out = 0;
 
-    if (!v->status)
-        mlen = snprintf(meta, sizeof(meta), "{\"cpu_ns\":%llu,\"wall_ns\":%llu}",
-                        (unsigned long long)v->cpu_ns, (unsigned long long)v->wall_ns);
+    if (!v->status) {
+        char *e = put_u64(meta, "{\"cpu_ns\":", 10, v->cpu_ns);
+        e = put_u64(e, ",\"wall_ns\":", 11, v->wall_ns);
+        *e++ = '}';
+        mlen = (int)(e - meta);
+    }
     for (int i = 0; i < v->nargs; i++) {
         if (!v->args[i].present || !v->args[i].conn)
             continue;

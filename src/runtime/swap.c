@@ -10,8 +10,10 @@
  *             "max_functions", "checkpoint": "memory" | "user", "bytes",
  *             "usage": {...}}
  * K/meta is written last, so a reader that finds it finds the memory
- * complete. The blobs stay in storage after a swap-in (the control plane
- * deletes them with the session).
+ * complete. A SWAP_IN of a key praas-process --prefetch read while it
+ * started uses those bytes instead of reading storage (prefetch.c). The
+ * blobs stay in storage after a swap-in (the control plane deletes them
+ * with the session).
  *
  * A session is swapped out only when no invocation is waiting, queued or
  * running in it (PRAAS_ERR_AGAIN otherwise); while its memory is being
@@ -152,7 +154,7 @@ fail:
 }
 
 int rt_swap_in(struct rt_server *srv, const char *sid, const char *key, size_t memory,
-               int max_functions)
+               int max_functions, json_t **reply_p)
 {
     char kmem[ST_KEY_MAX + 1], kmeta[ST_KEY_MAX + 1];
     struct rt_session *s;
@@ -162,7 +164,8 @@ int rt_swap_in(struct rt_server *srv, const char *sid, const char *key, size_t m
     json_error_t jerr;
     json_int_t version = 0, mem = 0, bytes = -1;
     const char *how = NULL, *msid = NULL;
-    int rc;
+    uint64_t t0 = core_now_ns();
+    int rc, prefetched = 0;
 
     rc = swap_keys(srv->st, key, kmem, kmeta);
     if (rc)
@@ -171,15 +174,21 @@ int rt_swap_in(struct rt_server *srv, const char *sid, const char *key, size_t m
         rt_sess_unref(s);
         return core_err(PRAAS_ERR_EXISTS, "session %s is already live in %s", sid, srv->id);
     }
-    rc = st_get(srv->st, kmeta, &text, &text_len);
-    if (rc)
-        return rc;
+    /* Blobs that --prefetch read while the process started, if any (then
+     * blob holds K/memory, freed at the end); else storage, as usual. */
+    prefetched = rt_prefetch_take(srv->o.prefetch, key, &text, &text_len, &blob, &blob_len);
+    if (!prefetched) {
+        rc = st_get(srv->st, kmeta, &text, &text_len);
+        if (rc)
+            return rc;
+    }
     meta = json_loadb(text, text_len, 0, &jerr);
     free(text);
     if (!meta || json_unpack(meta, "{sI sI ss ss sI}", "version", &version, "memory", &mem,
                              "checkpoint", &how, "session", &msid, "bytes", &bytes) != 0 ||
         version != SWAP_VERSION || mem <= 0 || bytes < 0) {
         json_decref(meta);
+        free(blob);
         return core_err(PRAAS_ERR_PROTOCOL, "%s in %s is not the metadata of a swapped session",
                         kmeta, srv->st->url);
     }
@@ -206,16 +215,17 @@ int rt_swap_in(struct rt_server *srv, const char *sid, const char *key, size_t m
         if ((size_t)mem >= (2u << 20))
             madvise(s->mem, (size_t)mem, MADV_HUGEPAGE);
 #endif
-        rc = st_get_range(srv->st, kmem, 0, s->mem, (size_t)mem);
-        if (rc == PRAAS_ERR_NOT_SUPPORTED) {
+        if (blob)
+            rc = 0; /* prefetched */
+        else
+            rc = st_get_range(srv->st, kmem, 0, s->mem, (size_t)mem);
+        if (rc == PRAAS_ERR_NOT_SUPPORTED)
             rc = st_get(srv->st, kmem, &blob, &blob_len);
-            if (!rc && blob_len != (size_t)mem)
-                rc = core_err(PRAAS_ERR_PROTOCOL, "%s holds %zu bytes; %lld expected", kmem,
-                              blob_len, (long long)mem);
-            if (!rc)
-                memcpy(s->mem, blob, blob_len);
-            free(blob);
-        }
+        if (!rc && blob && blob_len != (size_t)mem)
+            rc = core_err(PRAAS_ERR_PROTOCOL, "%s holds %zu bytes; %lld expected", kmem,
+                          blob_len, (long long)mem);
+        if (!rc && blob)
+            memcpy(s->mem, blob, blob_len);
         if (rc)
             goto err_sess;
     } else if (strcmp(how, "user") == 0) {
@@ -226,13 +236,11 @@ int rt_swap_in(struct rt_server *srv, const char *sid, const char *key, size_t m
                           sid, srv->o.library ? srv->o.library : "this process");
             goto err_sess;
         }
-        rc = st_get(srv->st, kmem, &blob, &blob_len);
-        if (rc)
+        if (!blob && (rc = st_get(srv->st, kmem, &blob, &blob_len)))
             goto err_sess;
         struct praas_checkpoint ck = {.s = s, .data = blob, .dlen = blob_len};
         core_err_clear();
         rc = srv->ck_restore(&ck);
-        free(blob);
         if (rc) {
             const char *m = praas_errmsg();
             rc = core_err(rc < 0 ? rc : PRAAS_ERR_INTERNAL,
@@ -248,12 +256,17 @@ int rt_swap_in(struct rt_server *srv, const char *sid, const char *key, size_t m
     if (rc)
         goto err_sess;
     json_decref(meta);
+    free(blob);
+    if (reply_p)
+        *reply_p = json_pack("{sbsI}", "prefetched", prefetched, "ms",
+                             (json_int_t)((core_now_ns() - t0) / 1000000u));
     return 0;
 
 err_sess:
     rt_sess_unref(s);
 err_meta:
     json_decref(meta);
+    free(blob);
     return rc;
 }
 
