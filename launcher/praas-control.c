@@ -51,6 +51,9 @@ static const char usage_text[] =
     "  --subprocess-grace MS  stop a subprocess this long after its last live\n"
     "                     session left (default 2000)\n"
     "  --placement NAME   round-robin (default) or spread (a subprocess per session)\n"
+    "  --ping-interval MS ping every subprocess this often; one that misses 3 pings\n"
+    "                     in a row is hung and killed, its live sessions lost\n"
+    "                     (default 2000; 0 never)\n"
     "  --port-file FILE   write the bound port to FILE once listening\n"
     "  --help             print this help and exit\n"
     "  --version          print the version and exit\n"
@@ -148,7 +151,7 @@ int main(int argc, char **argv)
 {
     enum { OPT_BIND = 256, OPT_PORT, OPT_STORE, OPT_MAX_BODY, OPT_LOG, OPT_PORT_FILE,
            OPT_HELP, OPT_VERSION, OPT_STORAGE, OPT_PROCESS_BIN, OPT_IDLE_SWAP, OPT_MAX_PAYLOAD,
-           OPT_PER_SUB, OPT_GRACE, OPT_PLACEMENT };
+           OPT_PER_SUB, OPT_GRACE, OPT_PLACEMENT, OPT_PING };
     static const struct option longopts[] = {
         {"bind", required_argument, NULL, OPT_BIND},
         {"port", required_argument, NULL, OPT_PORT},
@@ -165,6 +168,7 @@ int main(int argc, char **argv)
         {"sessions-per-subprocess", required_argument, NULL, OPT_PER_SUB},
         {"subprocess-grace", required_argument, NULL, OPT_GRACE},
         {"placement", required_argument, NULL, OPT_PLACEMENT},
+        {"ping-interval", required_argument, NULL, OPT_PING},
         {NULL, 0, NULL, 0},
     };
     praas_control_opts_t opts = {.bind = "127.0.0.1", .port = 8080, .idle_swap_ms = 300000};
@@ -231,6 +235,13 @@ int main(int argc, char **argv)
             if (strcmp(optarg, "round-robin") != 0 && strcmp(optarg, "spread") != 0)
                 return usage_error("--placement '%s' is not round-robin or spread", optarg);
             opts.placement = optarg;
+            break;
+        case OPT_PING:
+            if (strcmp(optarg, "0") == 0)
+                opts.ping_interval_ms = -1;
+            else if ((opts.ping_interval_ms = parse_count(optarg)) <= 0)
+                return usage_error("--ping-interval '%s' is not a number of milliseconds "
+                                   "(0 to 1000000)", optarg);
             break;
         case OPT_HELP:
             fputs(usage_text, stdout);

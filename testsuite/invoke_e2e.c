@@ -16,11 +16,17 @@
  *   idle    a session swapped out by the idle sweeper comes back intact
  *   kill    a subprocess killed: its swapped session comes back elsewhere,
  *           its live one is reported gone (not hung)
+ *   hang    a subprocess stopped (SIGSTOP, hung rather than dead): the
+ *           daemon's pings find it, it is killed, its live session reads
+ *           lost, its swapped one comes back elsewhere; a call to it that was
+ *           waiting fails rather than hangs (the daemon runs with
+ *           --ping-interval 250)
  *   placement  the cap of sessions per subprocess (the daemon runs with
  *           --sessions-per-subprocess 4); idle subprocesses stop
- *   restart1, then restart2 PROC SWAPPED LIVE CHECKSUM against a new daemon
- *           on the same Redis store: the swapped session comes back, the
- *           live one is lost
+ *   restart1, then restart2 PROC SWAPPED LIVE CHECKSUM1 CHECKSUM2 against a
+ *           new daemon on the same Redis store, after a SIGTERM of the first:
+ *           the swapped session comes back, and so does the live one (the
+ *           graceful stop swapped it out), both byte-exact
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -545,16 +551,99 @@ static void scenario_kill(void)
     praas_process_delete(cl, proc);
 }
 
+/* ---- hang ---- */
+
+/* Whether process pid is stopped ('T' in /proc/PID/stat), waiting up to 2 s:
+ * SIGSTOP takes effect a moment after kill returns. */
+static int stopped(long pid)
+{
+    char path[64], buf[256], *p;
+    double t0 = now_s();
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    while (now_s() - t0 < 2) {
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+        if (f)
+            fclose(f);
+        buf[n] = '\0';
+        p = strrchr(buf, ')');
+        if (p && p[1] == ' ' && p[2] == 'T')
+            return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
+static void scenario_hang(void)
+{
+    char proc[PRAAS_ID_MAX], a[PRAAS_ID_MAX], b[PRAAS_ID_MAX];
+    praas_session_info_t info;
+    praas_result_t r;
+    uint64_t seed = 31337, h1, h2;
+    long pid;
+    int rc, lost = 0;
+
+    if (make_process(proc, 4) < 0)
+        return;
+    rc = praas_session_alloc(cl, proc, 1u << 20, &info);
+    snprintf(a, sizeof(a), "%s", info.id);
+    rc = rc ? rc : praas_session_alloc(cl, proc, 1u << 20, &info);
+    snprintf(b, sizeof(b), "%s", info.id);
+    if (!check(rc == 0, "allocate sessions A and B"))
+        return;
+    rc = praas_invoke(cl, a, "fill", &seed, sizeof(seed), NULL, &r);
+    if (rc == 0)
+        praas_result_free(&r);
+    h1 = checksum_of(a, &rc, NULL);
+    rc = invoke_str(b, "echo", "b is live", &r);
+    if (rc == 0)
+        praas_result_free(&r);
+    pid = session_pid(a);
+    check(pid > 0 && pid == session_pid(b), "A and B live in one subprocess (pid %ld)", pid);
+    rc = praas_session_swap(cl, a, NULL);
+    check(rc == 0, "swap A out");
+    if (pid <= 0)
+        return;
+    kill((pid_t)pid, SIGSTOP);
+    check(stopped(pid), "SIGSTOP the subprocess (pid %ld): it is stopped", pid);
+
+    /* Directly to the stopped subprocess: nothing answers until the daemon
+     * kills it, which breaks the connection. */
+    double t0 = now_s();
+    rc = invoke_str(b, "echo", "anyone?", &r);
+    if (rc == 0)
+        praas_result_free(&r);
+    check(rc != 0 && now_s() - t0 < 20, "a call to B in the stopped subprocess fails in %.2f s "
+          "rather than hangs (%s)", now_s() - t0, praas_err_name(rc));
+    while (now_s() - t0 < 20 && !lost) {
+        usleep(50000);
+        lost = praas_session_get(cl, b, &info) == 0 && strcmp(info.state, "lost") == 0;
+    }
+    check(lost, "live session B is reported lost %.2f s after SIGSTOP", now_s() - t0);
+    check(kill((pid_t)pid, 0) < 0, "the hung subprocess (pid %ld) was killed", pid);
+    t0 = now_s();
+    rc = invoke_str(b, "echo", "again?", &r);
+    check(rc == PRAAS_ERR_PEER && now_s() - t0 < 5, "invoking B again fails with "
+          "PRAAS_ERR_PEER in %.2f s (%s)", now_s() - t0, praas_err_name(rc));
+    h2 = checksum_of(a, &rc, NULL);
+    check(rc == 0 && h2 == h1, "swapped session A comes back intact (%016" PRIx64 ")", h2);
+    check(session_pid(a) > 0 && session_pid(a) != pid, "on another subprocess (pid %ld)",
+          session_pid(a));
+    praas_process_delete(cl, proc);
+}
+
 /* ---- restart: sessions of a Redis store across daemons ---- */
 
-/* Phase 1: a swapped session and a live one; prints "STATE proc swapped live
- * checksum" for phase 2, run against the next daemon on the same store. */
+/* Phase 1: a swapped session and a live one, both filled; prints "STATE
+ * proc swapped live checksum1 checksum2" for phase 2, run against the next
+ * daemon on the same store. */
 static void scenario_restart1(void)
 {
     char proc[PRAAS_ID_MAX], a[PRAAS_ID_MAX];
     praas_session_info_t info;
     praas_result_t r;
-    uint64_t seed = 4242, h;
+    uint64_t seed = 4242, seed2 = 2424, h, h2 = 0;
     int rc;
 
     if (make_process(proc, 4) < 0)
@@ -568,43 +657,49 @@ static void scenario_restart1(void)
     rc = rc ? rc : praas_session_swap(cl, a, NULL);
     check(rc == 0, "fill a 2 MiB session and swap it out");
     rc = praas_session_alloc(cl, proc, 1u << 20, &info);
-    check(rc == 0, "allocate a second session, left live");
-    printf("STATE %s %s %s %016" PRIx64 "\n", proc, a, info.id, h);
+    rc = rc ? rc : praas_invoke(cl, info.id, "fill", &seed2, sizeof(seed2), NULL, &r);
+    if (rc == 0)
+        praas_result_free(&r);
+    h2 = rc ? 0 : checksum_of(info.id, &rc, NULL);
+    check(rc == 0 && h2 != 0, "fill a second 1 MiB session, left live");
+    printf("STATE %s %s %s %016" PRIx64 " %016" PRIx64 "\n", proc, a, info.id, h, h2);
 }
 
-/* Phase 2, on a new daemon: the swapped session comes back, the live one
- * (its subprocess died with the old daemon) is reported gone. */
-static void scenario_restart2(const char *proc, const char *a, const char *b, const char *hex)
+/* Phase 2, on a new daemon: the swapped session comes back, and so does the
+ * live one, which the old daemon's graceful stop swapped out. */
+static void scenario_restart2(const char *proc, const char *a, const char *b, const char *hex,
+                              const char *hex2)
 {
-    uint64_t want = strtoull(hex, NULL, 16), h;
+    uint64_t want = strtoull(hex, NULL, 16), want2 = strtoull(hex2, NULL, 16), h;
     praas_session_info_t info;
-    praas_result_t r;
     int rc;
 
     h = checksum_of(a, &rc, NULL);
     check(rc == 0 && h == want, "the new daemon swaps in the session swapped out under the old "
           "one: checksum %016" PRIx64 " %s", h, h == want ? "matches" : "DIFFERS");
-    rc = invoke_str(b, "echo", "x", &r);
-    check(rc == PRAAS_ERR_PEER, "the session that was live in the old daemon's subprocess is "
-          "gone (%s)", praas_err_name(rc));
     rc = praas_session_get(cl, b, &info);
-    check(rc == 0 && strcmp(info.state, "lost") == 0, "and is listed as lost (%s)", info.state);
+    check(rc == 0 && strcmp(info.state, "swapped") == 0, "the session live at the old daemon's "
+          "SIGTERM was swapped out by its graceful stop (state %s)", rc ? "?" : info.state);
+    h = checksum_of(b, &rc, NULL);
+    check(rc == 0 && h == want2, "and comes back byte-exact: checksum %016" PRIx64 " %s", h,
+          h == want2 ? "matches" : "DIFFERS");
     praas_process_delete(cl, proc);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc == 8 && strcmp(argv[3], "restart2") == 0) {
+    if (argc == 9 && strcmp(argv[3], "restart2") == 0) {
         url = argv[1];
         library = argv[2];
         if (praas_client_open(url, &cl) != 0)
             return check(0, "open a client of %s", url), 0;
-        scenario_restart2(argv[4], argv[5], argv[6], argv[7]);
+        scenario_restart2(argv[4], argv[5], argv[6], argv[7], argv[8]);
         praas_client_close(cl);
         return 0;
     }
     if (argc != 4) {
-        fprintf(stderr, "usage: %s CONTROL_URL LIBRARY basic|swap|idle|kill|placement|restart1\n", argv[0]);
+        fprintf(stderr, "usage: %s CONTROL_URL LIBRARY "
+                "basic|swap|idle|kill|hang|placement|restart1\n", argv[0]);
         return 2;
     }
     url = argv[1];
@@ -621,6 +716,8 @@ int main(int argc, char **argv)
         scenario_idle();
     else if (strcmp(argv[3], "kill") == 0)
         scenario_kill();
+    else if (strcmp(argv[3], "hang") == 0)
+        scenario_hang();
     else if (strcmp(argv[3], "placement") == 0)
         scenario_placement();
     else if (strcmp(argv[3], "restart1") == 0)

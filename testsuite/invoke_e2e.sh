@@ -117,13 +117,14 @@ for store in memory "$PRAAS_TEST_REDIS"; do
 done
 
 # A Redis store outlives its daemon: a session swapped out under one daemon
-# comes back under the next; one live in the old daemon's subprocess is lost.
+# comes back under the next, and so does one that was live at its SIGTERM
+# (the graceful stop swaps it out).
 start --store "$PRAAS_TEST_REDIS" --storage "file://$TMP/storage-restart"
 scenario "restart, first daemon" restart1
 state=$(sed -n 's/^STATE //p' "$TMP/out")
 stop
 start --store "$PRAAS_TEST_REDIS" --storage "file://$TMP/storage-restart"
-# shellcheck disable=SC2086 # four words: process, two sessions, checksum
+# shellcheck disable=SC2086 # five words: process, two sessions, two checksums
 "$PROG" "$URL" "$LIB" restart2 $state >"$TMP/out" 2>&1
 st=$?
 seen=0
@@ -150,6 +151,45 @@ stop
 start --idle-swap 0.5 --storage "file://$TMP/storage-idle"
 scenario "idle 0.5 s" idle
 stop
+
+# A hung subprocess (SIGSTOP) is found by the pings and killed.
+start --ping-interval 250 --storage "file://$TMP/storage-hang"
+scenario "hung subprocess" hang
+stop
+
+# A subprocess started for a swap-in gets --prefetch KEY; a praas-process that
+# rejects the option (exit status 2, as one older than it does) is started
+# again without. Wrappers record each start's arguments.
+real=$(cd "$(dirname "$PROCESS")" && pwd)/$(basename "$PROCESS")
+cat >"$TMP/pp-new" <<EOF
+#!/bin/sh
+echo "\$*" >>"$TMP/argv-new"
+exec "$real" "\$@"
+EOF
+cat >"$TMP/pp-old" <<EOF
+#!/bin/sh
+echo "\$*" >>"$TMP/argv-old"
+case " \$* " in *" --prefetch "*) echo "unknown option '--prefetch'" >&2; exit 2 ;; esac
+exec "$real" "\$@"
+EOF
+chmod +x "$TMP/pp-new" "$TMP/pp-old"
+for v in new old; do
+    start --process-bin "$TMP/pp-$v" --storage "file://$TMP/storage-pf-$v"
+    scenario "prefetch ($v praas-process)" kill
+    stop
+    n_pf=$(grep -c -- '--prefetch sessions/' "$TMP/argv-$v" 2>/dev/null)
+    n_all=$(wc -l <"$TMP/argv-$v" 2>/dev/null)
+    if [ $v = new ]; then
+        [ "$n_pf" = 1 ]
+    else
+        [ "$n_pf" = 1 ] && [ "$n_all" = 3 ] &&
+            ! sed -n '3p' "$TMP/argv-old" | grep -q -- --prefetch
+    fi
+    res=$?
+    ok $res "prefetch ($v): the swap-in's subprocess got --prefetch KEY$([ $v = old ] &&
+        echo ', was rejected and started again without it') ($n_pf of $n_all starts)"
+    [ $res -eq 0 ] || show "$TMP/argv-$v"
+done
 
 # Malformed requests get 4xx JSON errors and the daemon keeps serving.
 start --max-payload 1K --storage "file://$TMP/storage-bad"

@@ -36,6 +36,8 @@ typedef struct praas_control_opts {
     int subprocess_grace_ms;  /* stop a subprocess without live sessions after this;
                                  0: 2000 */
     const char *placement;    /* "round-robin" (NULL) or "spread" */
+    int ping_interval_ms;     /* ping subprocesses this often and kill hung ones;
+                                 0: 2000, negative: never */
 } praas_control_opts_t;
 
 /* Start serving in background threads. Returns 0, PRAAS_ERR_INVALID for a

@@ -53,6 +53,7 @@ struct cp_exec {
     void *pstate;
     unsigned next;
     int killed;
+    int no_prefetch; /* the program rejected --prefetch (guarded by lock) */
 };
 
 int cp_exec_open(const struct cp_exec_opts *opts, struct cp_exec **ex_p)
@@ -92,6 +93,8 @@ static void cp_sub_free(struct cp_sub *sub)
 {
     if (sub->conn)
         rt_conn_close(sub->conn);
+    if (sub->ping_conn)
+        rt_conn_close(sub->ping_conn);
     if (sub->stdin_fd >= 0)
         close(sub->stdin_fd);
     if (sub->stdout_fd >= 0)
@@ -103,22 +106,25 @@ static void cp_sub_free(struct cp_sub *sub)
 
 /* Ask a subprocess to exit and wait for it, bounded: end of its stdin
  * first (it finishes what runs and exits), SIGTERM after CP_STOP_EOF_MS,
- * SIGKILL after CP_STOP_WAIT_MS. pid 0: already reaped. */
-static void cp_sub_stop(struct cp_sub *sub)
+ * SIGKILL after CP_STOP_WAIT_MS. pid 0: already reaped. Returns its wait
+ * status when it exited by itself, else -1. */
+static int cp_sub_stop(struct cp_sub *sub)
 {
     uint64_t start = core_now_ns(), term = start + (uint64_t)CP_STOP_EOF_MS * 1000000u;
     uint64_t until = start + (uint64_t)CP_STOP_WAIT_MS * 1000000u;
-    int st, termed = 0;
+    int st = -1, termed = 0;
 
     if (sub->stdin_fd >= 0) {
         close(sub->stdin_fd);
         sub->stdin_fd = -1;
     }
     if (sub->pid <= 0)
-        return;
+        return -1;
     for (unsigned i = 0;; i++) {
         pid_t r = waitpid(sub->pid, &st, WNOHANG);
         uint64_t now = core_now_ns();
+        if (r < 0 && errno != EINTR)
+            st = -1;
         if (r == sub->pid || (r < 0 && errno != EINTR))
             break;
         if (!termed && now >= term) {
@@ -129,11 +135,13 @@ static void cp_sub_stop(struct cp_sub *sub)
             kill(sub->pid, SIGKILL);
             while (waitpid(sub->pid, &st, 0) < 0 && errno == EINTR)
                 ;
+            st = -1;
             break;
         }
         usleep(i < 20 ? 1000 : 10000);
     }
     sub->pid = 0;
+    return termed ? -1 : st;
 }
 
 void cp_exec_kill(struct cp_exec *ex)
@@ -215,9 +223,11 @@ static int cp_read_endpoint(int fd, pid_t pid, const char *bin, uint64_t until, 
     }
 }
 
-/* Start a subprocess for process proc with library lib. */
-static int cp_sub_spawn(struct cp_exec *ex, const char *proc, const char *lib,
-                        struct cp_sub **sub_p)
+/* Start a subprocess for process proc with library lib, given --prefetch
+ * prefetch unless NULL. *usage_p is set when it exited at once with status
+ * 2 (a usage error: it does not know an option). */
+static int cp_sub_spawn_once(struct cp_exec *ex, const char *proc, const char *lib,
+                             const char *prefetch, struct cp_sub **sub_p, int *usage_p)
 {
     int in[2], out[2], rc;
     char maxpl[32], *argv[16];
@@ -259,6 +269,10 @@ static int cp_sub_spawn(struct cp_exec *ex, const char *proc, const char *lib,
     argv[a++] = "--max-payload";
     argv[a++] = maxpl;
     argv[a++] = "--exit-on-stdin-eof";
+    if (prefetch) {
+        argv[a++] = "--prefetch";
+        argv[a++] = (char *)prefetch;
+    }
     argv[a] = NULL;
 
     posix_spawn_file_actions_init(&fa);
@@ -294,21 +308,61 @@ static int cp_sub_spawn(struct cp_exec *ex, const char *proc, const char *lib,
         goto err_stop;
     rc = rt_conn_open(sub->endpoint, (int)PRAAS_MAX((int64_t)(until - PRAAS_MIN(until,
                       core_now_ns())) / 1000000, 100), &sub->conn);
+    if (rc == 0 && ex->opts.ping_interval_ms > 0)
+        rc = rt_conn_open(sub->endpoint, (int)PRAAS_MAX((int64_t)(until - PRAAS_MIN(until,
+                          core_now_ns())) / 1000000, 100), &sub->ping_conn);
     if (rc < 0)
         goto err_stop;
-    core_log(CORE_LOG_INFO, "started subprocess %s (pid %ld) for process %s at %s", sub->name,
-             (long)sub->pid, proc, sub->endpoint);
+    sub->next_ping_ns = core_now_ns() + (uint64_t)ex->opts.ping_interval_ms * 1000000u;
+    core_log(CORE_LOG_INFO, "started subprocess %s (pid %ld) for process %s at %s%s%s",
+             sub->name, (long)sub->pid, proc, sub->endpoint, prefetch ? ", prefetching " : "",
+             prefetch ? prefetch : "");
     *sub_p = sub;
     return 0;
 
 err_stop:
-    cp_sub_stop(sub);
+    {
+        int st = cp_sub_stop(sub);
+        *usage_p = st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 2;
+    }
     goto err_sub;
 err_in:
     close(in[0]);
     close(in[1]);
 err_sub:
     cp_sub_free(sub);
+    return rc;
+}
+
+int cp_exec_prefetch_ok(struct cp_exec *ex)
+{
+    int ok;
+
+    pthread_mutex_lock(&ex->lock);
+    ok = !ex->no_prefetch;
+    pthread_mutex_unlock(&ex->lock);
+    return ok;
+}
+
+/* Start a subprocess, with --prefetch prefetch when the program takes it:
+ * one that exits with a usage error at the option is started again
+ * without, and the executor stops giving it (an older praas-process). */
+static int cp_sub_spawn(struct cp_exec *ex, const char *proc, const char *lib,
+                        const char *prefetch, struct cp_sub **sub_p)
+{
+    int usage = 0, rc;
+
+    if (prefetch && !cp_exec_prefetch_ok(ex))
+        prefetch = NULL;
+    rc = cp_sub_spawn_once(ex, proc, lib, prefetch, sub_p, &usage);
+    if (rc < 0 && prefetch && usage) {
+        core_log(CORE_LOG_WARN, "%s rejected --prefetch (exit status 2): starting "
+                 "subprocesses without it from now on", ex->process_bin);
+        pthread_mutex_lock(&ex->lock);
+        ex->no_prefetch = 1;
+        pthread_mutex_unlock(&ex->lock);
+        rc = cp_sub_spawn_once(ex, proc, lib, NULL, sub_p, &usage);
+    }
     return rc;
 }
 
@@ -327,7 +381,7 @@ static int cp_sub_add_sid(struct cp_sub *sub, const char *sid)
 }
 
 int cp_exec_place(struct cp_exec *ex, const char *proc, const char *lib, const char *sid,
-                  struct cp_sub **sub_p)
+                  const char *prefetch, struct cp_sub **sub_p)
 {
     struct cp_sub **cands, *sub = NULL;
     size_t n = 0;
@@ -360,7 +414,7 @@ int cp_exec_place(struct cp_exec *ex, const char *proc, const char *lib, const c
     free(cands);
     pthread_mutex_unlock(&ex->lock);
 
-    rc = cp_sub_spawn(ex, proc, lib, &sub);
+    rc = cp_sub_spawn(ex, proc, lib, prefetch, &sub);
     if (rc < 0) {
         pthread_mutex_unlock(&ex->spawn_lock);
         return rc;
@@ -511,6 +565,49 @@ void cp_exec_sweep(struct cp_exec *ex, cp_exec_lost_fn lost, void *arg)
     free(gone);
 }
 
+void cp_exec_ping(struct cp_exec *ex)
+{
+    struct cp_sub **due;
+    size_t ndue = 0;
+    uint64_t now = core_now_ns();
+
+    if (ex->opts.ping_interval_ms <= 0)
+        return;
+    pthread_mutex_lock(&ex->lock);
+    due = calloc(ex->nsubs + 1, sizeof(*due));
+    for (size_t i = 0; due && i < ex->nsubs; i++) {
+        struct cp_sub *s = ex->subs[i];
+        if (!s->dead && s->ping_conn && now >= s->next_ping_ns) {
+            s->refs++;
+            due[ndue++] = s;
+        }
+    }
+    pthread_mutex_unlock(&ex->lock);
+    for (size_t i = 0; i < ndue; i++) {
+        struct cp_sub *s = due[i];
+        int rc = rt_sub_ping(s->ping_conn, ex->opts.ping_timeout_ms, NULL);
+
+        pthread_mutex_lock(&ex->lock);
+        s->next_ping_ns = core_now_ns() + (uint64_t)ex->opts.ping_interval_ms * 1000000u;
+        if (rc == 0) {
+            s->missed = 0;
+        } else if (rc == PRAAS_ERR_TIMEOUT && !s->dead) {
+            /* A broken connection (PRAAS_ERR_PEER) is an exit: reaped. */
+            if (++s->missed >= (unsigned)PRAAS_MAX(ex->opts.ping_misses, 1)) {
+                core_log(CORE_LOG_WARN, "subprocess %s (pid %ld) is hung: %u pings without a "
+                         "reply within %d ms; killing it", s->name, (long)s->pid, s->missed,
+                         ex->opts.ping_timeout_ms);
+                if (s->pid > 0)
+                    kill(s->pid, SIGKILL);
+                s->dead = 1;
+            }
+        }
+        s->refs--;
+        pthread_mutex_unlock(&ex->lock);
+    }
+    free(due);
+}
+
 int cp_exec_sessions(struct cp_exec *ex, struct cp_exec_sess **list_p, size_t *n_p)
 {
     struct cp_exec_sess *list;
@@ -530,6 +627,7 @@ int cp_exec_sessions(struct cp_exec *ex, struct cp_exec_sess **list_p, size_t *n
             snprintf(list[k].proc, sizeof(list[k].proc), "%s", s->proc);
             snprintf(list[k].sid, sizeof(list[k].sid), "%s", s->sids[j]);
             snprintf(list[k].sub, sizeof(list[k].sub), "%s", s->name);
+            list[k].missed = s->missed;
         }
     }
     pthread_mutex_unlock(&ex->lock);

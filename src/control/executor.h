@@ -31,12 +31,18 @@ struct cp_sub {
     int stdin_fd;       /* closing it asks it to exit (--exit-on-stdin-eof) */
     int stdout_fd;      /* kept open so that it never writes into a closed pipe */
     struct rt_conn *conn;
+    /* A second connection for the sweeper's pings (cp_exec_ping): the
+     * subprocess serves each connection on its own thread, so a ping is
+     * not queued behind a long swap on conn. */
+    struct rt_conn *ping_conn;
     /* Guarded by the executor's lock: */
     char (*sids)[24];   /* the live sessions it hosts */
     size_t nsids, capsids;
     unsigned refs;
     int dead;           /* exited, or killed */
     uint64_t empty_since_ns; /* when nsids became 0 */
+    unsigned missed;    /* pings in a row without a reply in time */
+    uint64_t next_ping_ns;
 };
 
 /* A placement policy: which subprocess hosts the next session. */
@@ -69,6 +75,11 @@ struct cp_exec_opts {
     int start_timeout_ms;      /* for its "endpoint" line and the connection */
     size_t max_payload;        /* passed as --max-payload */
     const struct cp_placement_ops *placement;
+    /* Hung subprocesses (cp_exec_ping): ping every ping_interval_ms (0: never),
+     * wait ping_timeout_ms for each reply, kill after ping_misses misses. */
+    int ping_interval_ms;
+    int ping_timeout_ms;
+    int ping_misses;
 };
 
 /* Create an executor (no subprocess yet). Returns 0 or PRAAS_ERR_NOMEM. */
@@ -81,9 +92,14 @@ void cp_exec_close(struct cp_exec *ex);
 
 /* Place live session sid of process proc (library lib): pick a subprocess
  * with the policy or start one, count sid in it and return it referenced.
+ * prefetch (NULL: none) is the storage key of sid's swapped state: a
+ * subprocess started for it gets "--prefetch KEY" and reads the state
+ * while it initializes, so that the SWAP_IN that follows finds it read
+ * (when the program rejects --prefetch with a usage error, exit status 2,
+ * it is started again without, and never given it again).
  * PRAAS_ERR_IO/PRAAS_ERR_TIMEOUT naming why a subprocess could not start. */
 int cp_exec_place(struct cp_exec *ex, const char *proc, const char *lib, const char *sid,
-                  struct cp_sub **sub_p);
+                  const char *prefetch, struct cp_sub **sub_p);
 
 /* sid no longer lives in sub (deleted, swapped out, failed to start). */
 void cp_exec_unplace(struct cp_exec *ex, struct cp_sub *sub, const char *sid);
@@ -106,11 +122,25 @@ typedef void (*cp_exec_lost_fn)(void *arg, const char *proc, const char *sid,
  * sessions for grace_ms. */
 void cp_exec_sweep(struct cp_exec *ex, cp_exec_lost_fn lost, void *arg);
 
-/* A snapshot of the live sessions: *n_p entries of (proc, sid, sub name). */
+/* Ping the subprocesses due for it (every ping_interval_ms) on their ping
+ * connections, without the executor's lock; one that misses ping_misses
+ * pings in a row is hung: it is killed (SIGKILL) and marked dead, so the
+ * next cp_exec_sweep reports its live sessions lost, and calls in flight
+ * to it fail with PRAAS_ERR_PEER. Called by one thread (the sweeper). */
+void cp_exec_ping(struct cp_exec *ex);
+
+/* Whether the subprocess program accepts --prefetch: 1 yes or not known
+ * yet, 0 when it was found to reject it. */
+int cp_exec_prefetch_ok(struct cp_exec *ex);
+
+/* A snapshot of the live sessions: *n_p entries of (proc, sid, sub name,
+ * and the pings its subprocess missed lately: one that misses some may be
+ * hung, and a request to it would wait its whole timeout). */
 struct cp_exec_sess {
     char proc[72];
     char sid[24];
     char sub[48];
+    unsigned missed;
 };
 int cp_exec_sessions(struct cp_exec *ex, struct cp_exec_sess **list_p, size_t *n_p);
 

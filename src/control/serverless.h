@@ -23,6 +23,14 @@
 #define CP_SESSIONS_PER_SUB_DEFAULT 16
 #define CP_GRACE_MS_DEFAULT 2000
 #define CP_START_TIMEOUT_MS 15000
+/* Pinging subprocesses (a hung one is killed): the interval by default, the
+ * timeout of one ping (at least CP_PING_TIMEOUT_MIN_MS, else twice the
+ * interval), the misses in a row that make one hung. */
+#define CP_PING_INTERVAL_MS_DEFAULT 2000
+#define CP_PING_TIMEOUT_MIN_MS 1000
+#define CP_PING_MISSES 3
+/* A graceful stop swaps live sessions out within this much time. */
+#define CP_STOP_SWAP_MS 8000
 /* Subprocess requests other than invocations (alloc, swap, metrics). */
 #define CP_SUB_TIMEOUT_MS 120000
 /* A usage query (the sweeper's, GET .../metrics). */

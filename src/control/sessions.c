@@ -206,7 +206,7 @@ static int cp_proc_sl_load(struct praas_control *ctl, const char *proc, struct c
 
 /* The live usage of a session from its subprocess (new reference), or
  * NULL when the subprocess cannot say. */
-json_t *cp_sess_live_usage(struct cp_sl *sl, struct cp_sess *s)
+json_t *cp_sess_live_usage(struct cp_sl *sl, struct cp_sess *s, int timeout_ms)
 {
     const char *name = json_string_value(json_object_get(s->rec, "subprocess"));
     struct cp_sub *sub;
@@ -214,8 +214,7 @@ json_t *cp_sess_live_usage(struct cp_sl *sl, struct cp_sess *s)
 
     if (name == NULL || cp_exec_get(sl->ex, name, &sub) < 0)
         return NULL;
-    /* Short: the sweeper asks every live session in turn. */
-    if (rt_sub_metrics(sub->conn, s->sid, CP_METRICS_TIMEOUT_MS, &u) < 0)
+    if (rt_sub_metrics(sub->conn, s->sid, timeout_ms, &u) < 0)
         u = NULL;
     cp_exec_put(sl->ex, sub);
     return u;
@@ -242,8 +241,9 @@ static int cp_sess_gone(struct cp_sess *s, struct cp_reply *rep)
                           json_string_value(json_object_get(s->rec, "subprocess")));
 }
 
-/* Swap a live session out. */
-int cp_sess_swap_out(struct cp_sl *sl, struct cp_sess *s, struct cp_reply *rep)
+/* Swap a live session out, waiting timeout_ms at most for each request to
+ * its subprocess. */
+int cp_sess_swap_out(struct cp_sl *sl, struct cp_sess *s, int timeout_ms, struct cp_reply *rep)
 {
     const char *name = json_string_value(json_object_get(s->rec, "subprocess"));
     char key[ST_KEY_MAX];
@@ -257,9 +257,9 @@ int cp_sess_swap_out(struct cp_sl *sl, struct cp_sess *s, struct cp_reply *rep)
         return cp_sess_gone(s, rep);
     }
     cp_sess_storage_key(key, sizeof(key), s->proc, s->sid);
-    if (rt_sub_metrics(sub->conn, s->sid, CP_SUB_TIMEOUT_MS, &u) < 0)
+    if (rt_sub_metrics(sub->conn, s->sid, timeout_ms, &u) < 0)
         u = NULL;
-    rc = rt_sub_swap_out(sub->conn, s->sid, key, CP_SUB_TIMEOUT_MS, &reply);
+    rc = rt_sub_swap_out(sub->conn, s->sid, key, timeout_ms, &reply);
     if (rc < 0) {
         json_decref(u);
         if (rc == PRAAS_ERR_PEER && cp_exec_check(sl->ex, sub)) {
@@ -300,7 +300,8 @@ static int cp_sess_swap_in(struct cp_sl *sl, struct cp_sess *s, struct cp_reply 
                               "storage key", s->sid);
     if (cp_proc_sl_load(sl->ctl, s->proc, rep, &p) < 0)
         return -1;
-    rc = cp_exec_place(sl->ex, s->proc, p.library, s->sid, &sub);
+    /* A subprocess started for it reads the state while it starts. */
+    rc = cp_exec_place(sl->ex, s->proc, p.library, s->sid, key, &sub);
     if (rc < 0) {
         json_decref(p.rec);
         return cp_reply_error(rep, 503, "no subprocess for session %s: %s", s->sid,
@@ -398,7 +399,7 @@ int cp_sl_alloc(struct praas_control *ctl, const char *proc, json_int_t memory,
         goto err_proc;
     }
     pthread_mutex_lock(cp_sess_lock(sl, sid));
-    rc = cp_exec_place(sl->ex, proc, p.library, sid, &sub);
+    rc = cp_exec_place(sl->ex, proc, p.library, sid, NULL, &sub);
     if (rc < 0) {
         cp_reply_error(rep, 503, "no subprocess for a session of process %s: %s", proc,
                        praas_errmsg());
@@ -615,7 +616,8 @@ int cp_sl_swap_out(struct praas_control *ctl, const char *sid, struct cp_reply *
             ;
         else if (strcmp(s.state, "lost") == 0)
             cp_sess_gone(&s, rep);
-        else if (strcmp(s.state, "swapped") == 0 || cp_sess_swap_out(sl, &s, rep) == 0)
+        else if (strcmp(s.state, "swapped") == 0 ||
+                 cp_sess_swap_out(sl, &s, CP_SUB_TIMEOUT_MS, rep) == 0)
             rc = cp_reply_json(rep, 200, cp_sess_view(&s));
         json_decref(s.rec);
     }

@@ -31,12 +31,14 @@ struct cp_sl {
     pthread_mutex_t sess_locks[CP_STRIPES];
     pthread_mutex_t proc_locks[CP_STRIPES];
     int idle_swap_ms;
+    int sweep_timeout_ms;     /* of the sweeper's usage queries */
     /* The sweeper thread; lock and cond wake it to stop. */
     pthread_t sweeper;
     int sweeper_on;
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int stop;
+    int killed;               /* cp_sl_kill ran */
     atomic_uint_fast64_t next_inv;
 };
 
@@ -61,11 +63,13 @@ int cp_sess_load(struct praas_control *ctl, const char *sid, struct cp_reply *re
                  struct cp_sess *s);
 /* -1 after answering 409 when s is a rank's session. */
 int cp_sess_serverless(struct cp_sess *s, struct cp_reply *rep);
-/* The live usage of s from its subprocess (new reference), or NULL. */
-json_t *cp_sess_live_usage(struct cp_sl *sl, struct cp_sess *s);
+/* The live usage of s from its subprocess (new reference), or NULL when
+ * it does not answer within timeout_ms. */
+json_t *cp_sess_live_usage(struct cp_sl *sl, struct cp_sess *s, int timeout_ms);
 /* s's subprocess is gone: mark it lost (rep may be NULL). */
 void cp_sess_mark_lost(struct cp_sl *sl, struct cp_sess *s, struct cp_reply *rep);
-/* Swap live session s out. */
-int cp_sess_swap_out(struct cp_sl *sl, struct cp_sess *s, struct cp_reply *rep);
+/* Swap live session s out, waiting timeout_ms at most for each request to
+ * its subprocess. */
+int cp_sess_swap_out(struct cp_sl *sl, struct cp_sess *s, int timeout_ms, struct cp_reply *rep);
 
 #endif /* PRAAS_CONTROL_SESSIONS_H */

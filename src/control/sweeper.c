@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "control/executor.h"
 #include "control/routes.h"
@@ -97,6 +98,13 @@ int cp_sl_start(struct praas_control *ctl, const praas_control_opts_t *opts)
     eo.start_timeout_ms = CP_START_TIMEOUT_MS;
     eo.max_payload = ctl->max_payload;
     eo.placement = pl;
+    eo.ping_interval_ms = opts->ping_interval_ms == 0 ? CP_PING_INTERVAL_MS_DEFAULT
+                          : opts->ping_interval_ms < 0 ? 0 : opts->ping_interval_ms;
+    eo.ping_timeout_ms = PRAAS_MAX(2 * eo.ping_interval_ms, CP_PING_TIMEOUT_MIN_MS);
+    eo.ping_misses = CP_PING_MISSES;
+    /* Short: the sweeper asks every live session in turn, and a hung
+     * subprocess is the pings' to find. */
+    sl->sweep_timeout_ms = eo.ping_interval_ms > 0 ? eo.ping_timeout_ms : CP_METRICS_TIMEOUT_MS;
     rc = cp_exec_open(&eo, &sl->ex);
     if (rc < 0) {
         free(url);
@@ -117,12 +125,15 @@ int cp_sl_start(struct praas_control *ctl, const praas_control_opts_t *opts)
     return 0;
 }
 
+static void cp_sl_swap_all(struct cp_sl *sl, int budget_ms);
+
 void cp_sl_kill(struct praas_control *ctl)
 {
     struct cp_sl *sl = ctl->sl;
 
-    if (sl == NULL)
+    if (sl == NULL || sl->killed)
         return;
+    sl->killed = 1;
     pthread_mutex_lock(&sl->lock);
     sl->stop = 1;
     pthread_cond_broadcast(&sl->cond);
@@ -130,7 +141,64 @@ void cp_sl_kill(struct praas_control *ctl)
     if (sl->sweeper_on)
         pthread_join(sl->sweeper, NULL);
     sl->sweeper_on = 0;
+    /* A store that outlives the daemon keeps the sessions: swap the live
+     * ones out, so that the next daemon finds them swapped, not lost. */
+    if (ctl->store->ops->shared)
+        cp_sl_swap_all(sl, CP_STOP_SWAP_MS);
     cp_exec_kill(sl->ex);
+}
+
+/* Swap every live session out within budget_ms; those not done by then
+ * (busy, or their subprocess does not answer) are left to be lost. */
+static void cp_sl_swap_all(struct cp_sl *sl, int budget_ms)
+{
+    uint64_t until = core_deadline(budget_ms);
+    struct cp_exec_sess *list;
+    size_t n, done = 0;
+
+    if (cp_exec_sessions(sl->ex, &list, &n) < 0 || n == 0)
+        return;
+    core_log(CORE_LOG_INFO, "stopping: swapping out %zu live sessions", n);
+    for (size_t i = 0; i < n; i++) {
+        struct cp_reply scratch = {0};
+        struct timespec ts;
+        uint64_t left_ns;
+        struct cp_sess s;
+        int rc = -1;
+
+        if (core_now_ns() >= until)
+            break;
+        left_ns = until - core_now_ns();
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += (time_t)(left_ns / 1000000000u);
+        ts.tv_nsec += (long)(left_ns % 1000000000u);
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        if (pthread_mutex_timedlock(cp_sess_lock(sl, list[i].sid), &ts) != 0)
+            break;
+        if (cp_sess_load(sl->ctl, list[i].sid, &scratch, &s) == 0) {
+            /* Invocations still running (the data plane): retry a while. */
+            while (strcmp(s.state, "live") == 0 && core_now_ns() < until) {
+                int ms = (int)PRAAS_MAX((until - PRAAS_MIN(until, core_now_ns())) / 1000000u,
+                                        1u);
+                cp_reply_clear(&scratch);
+                scratch.status = 0;
+                rc = cp_sess_swap_out(sl, &s, ms, &scratch);
+                if (rc == 0 || scratch.status != 409)
+                    break;
+                usleep(20000);
+            }
+            json_decref(s.rec);
+        }
+        if (rc == 0)
+            done++;
+        else
+            core_log(CORE_LOG_WARN, "stopping: session %s was not swapped out", list[i].sid);
+        cp_reply_clear(&scratch);
+        pthread_mutex_unlock(cp_sess_lock(sl, list[i].sid));
+    }
+    core_log(CORE_LOG_INFO, "stopping: swapped out %zu of %zu live sessions", done, n);
+    free(list);
 }
 
 void cp_sl_free(struct praas_control *ctl)
@@ -198,7 +266,8 @@ static json_t *cp_sess_usage(struct cp_sl *sl, struct cp_sess *s)
     if (u == NULL)
         return NULL;
     cp_usage_add(u, json_object_get(s->rec, "base"));
-    if (strcmp(s->state, "live") == 0 && (live = cp_sess_live_usage(sl, s)) != NULL) {
+    if (strcmp(s->state, "live") == 0 &&
+        (live = cp_sess_live_usage(sl, s, CP_METRICS_TIMEOUT_MS)) != NULL) {
         cp_usage_add(u, live);
         if (json_object_get(live, "idle_ms"))
             json_object_set(u, "idle_ms", json_object_get(live, "idle_ms"));
@@ -327,7 +396,8 @@ static void cp_sl_idle_check(struct cp_sl *sl, const char *sid)
 
     pthread_mutex_lock(cp_sess_lock(sl, sid));
     if (cp_sess_load(sl->ctl, sid, &scratch, &s) == 0) {
-        if (strcmp(s.state, "live") == 0 && (u = cp_sess_live_usage(sl, &s)) != NULL) {
+        if (strcmp(s.state, "live") == 0 &&
+            (u = cp_sess_live_usage(sl, &s, sl->sweep_timeout_ms)) != NULL) {
             const char *st = json_string_value(json_object_get(u, "state"));
             /* Idle: nothing running, queued or waiting for arguments. */
             if (cp_jint(u, "idle_ms") >= sl->idle_swap_ms && st && strcmp(st, "live") == 0 &&
@@ -335,7 +405,7 @@ static void cp_sl_idle_check(struct cp_sl *sl, const char *sid)
                 cp_jint(u, "waiting") == 0) {
                 core_log(CORE_LOG_INFO, "swapping out session %s: idle for %" JSON_INTEGER_FORMAT
                          " ms", sid, cp_jint(u, "idle_ms"));
-                if (cp_sess_swap_out(sl, &s, &scratch) < 0)
+                if (cp_sess_swap_out(sl, &s, CP_SUB_TIMEOUT_MS, &scratch) < 0)
                     core_log(CORE_LOG_WARN, "idle swap-out of %s failed", sid);
             }
             json_decref(u);
@@ -363,13 +433,17 @@ static void *cp_sl_sweeper(void *arg)
         if (sl->stop)
             break;
         pthread_mutex_unlock(&sl->lock);
+        cp_exec_ping(sl->ex);
         cp_exec_sweep(sl->ex, cp_sl_lost, sl);
         if (sl->idle_swap_ms > 0) {
             struct cp_exec_sess *list;
             size_t n;
             if (cp_exec_sessions(sl->ex, &list, &n) == 0) {
+                /* Not on a subprocess that may be hung: its pings decide
+                 * (a usage query would hold up the sweeper). */
                 for (size_t i = 0; i < n && !sl->stop; i++)
-                    cp_sl_idle_check(sl, list[i].sid);
+                    if (list[i].missed == 0)
+                        cp_sl_idle_check(sl, list[i].sid);
                 free(list);
             }
         }
