@@ -1,7 +1,7 @@
 /*
  * praas-run's side of view changes (doc/control-api.md, "Views"): with
  * --keep-going it reports a worker that died, with --elastic it asks a
- * worker to leave. Both are one request to the embedded control plane; the
+ * worker to leave (SIGUSR2) or announces one more that joins (SIGUSR1). Both are one request to the embedded control plane; the
  * workers do the rest (src/gmem/view.c).
  */
 #include <stdio.h>
@@ -29,6 +29,42 @@ void lr_view_report_failed(const char *url, const char *id, int rank)
     if (rc && status != 409)
         fprintf(stderr, "praas-run: cannot remove rank %d from the view: %s\n", rank,
                 praas_errmsg());
+}
+
+int lr_view_announce_join(const char *url, const char *id, int rank)
+{
+    char path[128];
+    json_t *view = NULL, *body, *resp = NULL;
+    long status = 0;
+    int rc;
+
+    if (!url || !id)
+        return -1;
+    snprintf(path, sizeof(path), "/v1/processes/%s/view", id);
+    rc = cl_http_request(url, "GET", path, NULL, 5000, NULL, &view);
+    if (rc) {
+        fprintf(stderr, "praas-run: cannot read the view: %s\n", praas_errmsg());
+        return -1;
+    }
+    if (json_object_get(view, "pending")) {
+        fprintf(stderr, "praas-run: a view change is under way; send SIGUSR1 again after it\n");
+        json_decref(view);
+        return -1;
+    }
+    fprintf(stderr, "praas-run: adding rank %d to view %" JSON_INTEGER_FORMAT "\n", rank,
+            json_integer_value(json_object_get(view, "number")));
+    json_decref(view);
+    body = json_pack("{s:[i]}", "join", rank);
+    snprintf(path, sizeof(path), "/v1/processes/%s/views", id);
+    rc = cl_http_request(url, "POST", path, body, 5000, &status, &resp);
+    json_decref(body);
+    json_decref(resp);
+    if (rc) {
+        fprintf(stderr, "praas-run: cannot announce the join of rank %d: %s\n", rank,
+                praas_errmsg());
+        return -1;
+    }
+    return 0;
 }
 
 void lr_view_ask_leave(const char *url, const char *id)

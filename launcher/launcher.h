@@ -64,4 +64,9 @@ void lr_write_all(int fd, const char *buf, size_t len);
 void lr_view_report_failed(const char *url, const char *id, int rank);
 void lr_view_ask_leave(const char *url, const char *id);
 
+/* --elastic, SIGUSR1: announce that rank (the next unused one) joins the
+ * view; praas-run then starts it with PRAAS_JOIN=1. Returns 0, or -1 after
+ * printing why not (a change under way, the control plane refused). */
+int lr_view_announce_join(const char *url, const char *id, int rank);
+
 #endif /* PRAAS_LAUNCHER_LAUNCHER_H */

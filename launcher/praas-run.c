@@ -12,7 +12,9 @@
  * With --keep-going a worker that fails does not stop the others: the
  * launcher tells the control plane, which removes the rank from the
  * process's view (POST .../views {"failed": [R]}). With --elastic, SIGUSR2
- * asks the highest-ranked member of the view to leave ({"leave": [R]}).
+ * asks the highest-ranked member of the view to leave ({"leave": [R]}), and
+ * SIGUSR1 announces one more worker ({"join": [R]}, R the next unused rank)
+ * and starts it with PRAAS_JOIN=1: it joins the running process.
  *
  * Each worker leads its own process group, so stopping a worker also stops
  * what it started (a shell's children), and a terminal's Ctrl-C reaches the
@@ -50,6 +52,9 @@
 #define LR_EXIT_NOTFOUND 127
 
 #define LR_GRACE_NS 1000000000ull /* SIGTERM to SIGKILL */
+/* --elastic: the ranks a run may grow to (PRAAS_MAX_WORKERS's default; a
+ * worker checks its rank against its own PRAAS_MAX_WORKERS). */
+#define LR_ELASTIC_MAX 256
 
 extern char **environ;
 
@@ -71,6 +76,7 @@ struct lr_run {
     const lr_opts_t *opts;
     lr_bind_t *bind;
     struct lr_worker *w;
+    int cap; /* slots of w: -n, or LR_ELASTIC_MAX with --elastic */
     int nstarted;
     int nrunning;
     pid_t self;
@@ -79,7 +85,7 @@ struct lr_run {
     int sigfd;
     int devnull;
     int rank0_in; /* rank 0's stdin: -1 to inherit ours, else an fd */
-    char **envp; /* shared by all workers; the last two slots are per rank */
+    char **envp; /* shared by all workers; the last three slots are per rank */
     int nenv;
     char **owned; /* strings of envp that we allocated */
     int nowned;
@@ -225,6 +231,7 @@ static int lr_spawn(struct lr_run *r, int rank)
 
     snprintf(rank_var, sizeof(rank_var), "PRAAS_RANK=%d", rank);
     snprintf(local_var, sizeof(local_var), "PRAAS_LOCAL_RANK=%d", rank);
+    r->envp[r->nenv - 3] = rank >= r->opts->np ? "PRAAS_JOIN=1" : "PRAAS_JOIN=0";
     r->envp[r->nenv - 2] = rank_var;
     r->envp[r->nenv - 1] = local_var;
 
@@ -368,6 +375,29 @@ static void lr_reap(struct lr_run *r)
     }
 }
 
+/* --elastic, SIGUSR1: one more worker joins the running process, with the
+ * next unused rank (ranks are never reused in a run). */
+static void lr_add_worker(struct lr_run *r)
+{
+    int rank = r->nstarted, rc;
+
+    if (r->stopping)
+        return;
+    if (rank >= r->cap) {
+        fprintf(stderr, "praas-run: no room for rank %d: a run grows to %d ranks at most "
+                "(SIGUSR1 ignored)\n", rank, r->cap);
+        return;
+    }
+    if (lr_view_announce_join(r->url, r->id, rank) < 0)
+        return;
+    rc = lr_spawn(r, rank);
+    if (rc) {
+        /* It never ran: take it out of the change, which waits for it. */
+        fprintf(stderr, "praas-run: rank %d could not start (status %d)\n", rank, rc);
+        lr_view_report_failed(r->url, r->id, rank);
+    }
+}
+
 static void lr_on_signals(struct lr_run *r)
 {
     struct signalfd_siginfo si;
@@ -386,8 +416,7 @@ static void lr_on_signals(struct lr_run *r)
                 if (sig == SIGUSR2)
                     lr_view_ask_leave(r->url, r->id);
                 else
-                    fprintf(stderr, "praas-run: adding workers to a running process is not "
-                            "supported yet (SIGUSR1 ignored)\n");
+                    lr_add_worker(r);
                 break;
             }
             for (int i = 0; i < r->nstarted; i++)
@@ -465,7 +494,7 @@ static int lr_poll_timeout(const struct lr_run *r)
 /* The event loop: until every started worker has been reaped. */
 static int lr_loop(struct lr_run *r)
 {
-    int cap = 3 + 2 * r->nstarted;
+    int cap = 3 + 2 * r->cap; /* workers may join while it runs */
     struct pollfd *pfd = calloc((size_t)cap, sizeof(*pfd));
     lr_stream_t **who = calloc((size_t)cap, sizeof(*who));
 
@@ -537,20 +566,21 @@ static int lr_env_name_is(const char *entry, const char *name, size_t len)
 }
 
 /* The environment of the workers: the launcher's, then -x (the last one
- * for a variable wins), then ours, which nothing overrides. The last two
- * slots are PRAAS_RANK and PRAAS_LOCAL_RANK, set by lr_spawn(). */
+ * for a variable wins), then ours, which nothing overrides. The last three
+ * slots are PRAAS_JOIN, PRAAS_RANK and PRAAS_LOCAL_RANK, set by lr_spawn(). */
 static int lr_build_env(struct lr_run *r, const char *url, const char *id)
 {
+    /* PRAAS_TRANSPORT last: it is ours only with --transport. */
     static const char *const ours[] = {"PRAAS_RANK",       "PRAAS_SIZE",    "PRAAS_LOCAL_RANK",
                                        "PRAAS_LOCAL_SIZE", "PRAAS_PROCESS", "PRAAS_CONTROL",
-                                       "PRAAS_TRANSPORT"};
+                                       "PRAAS_JOIN",       "PRAAS_TRANSPORT"};
     const lr_opts_t *o = r->opts;
     int nenv = 0, n = 0, nours = (int)PRAAS_ARRAY_SIZE(ours) - (o->transport ? 0 : 1);
     char *s;
 
     while (environ[nenv])
         nenv++;
-    r->envp = calloc((size_t)(nenv + o->nexports + 8), sizeof(char *));
+    r->envp = calloc((size_t)(nenv + o->nexports + 9), sizeof(char *));
     r->owned = calloc((size_t)(o->nexports + 8), sizeof(char *));
     if (!r->envp || !r->owned)
         return -1;
@@ -599,7 +629,7 @@ static int lr_build_env(struct lr_run *r, const char *url, const char *id)
             return -1;
         r->envp[n++] = s;
     }
-    r->nenv = n + 2; /* PRAAS_RANK and PRAAS_LOCAL_RANK, then NULL */
+    r->nenv = n + 3; /* PRAAS_JOIN, PRAAS_RANK and PRAAS_LOCAL_RANK, then NULL */
     return 0;
 }
 
@@ -754,7 +784,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "praas-run: cannot set up: %s\n", strerror(errno));
         goto out_fds;
     }
-    r.w = calloc((size_t)opts.np, sizeof(*r.w));
+    r.cap = opts.elastic ? PRAAS_MAX(opts.np, LR_ELASTIC_MAX) : opts.np;
+    r.w = calloc((size_t)r.cap, sizeof(*r.w));
     if (!r.w) {
         fprintf(stderr, "praas-run: out of memory for %d workers\n", opts.np);
         goto out_fds;

@@ -26,7 +26,10 @@
  *       plane driven by hand over HTTP on a second process of 4 registered
  *       (fake) sessions: acknowledgement order, a failure merged into a
  *       leave under way, publication, sessions and fence after it, an
- *       object entry moved with state "migrated".
+ *       object entry moved with state "migrated"; then the join step on a
+ *       third process of 2 ranks: a joiner registers beyond the starting
+ *       size, acknowledges last, counts at a fence and as an owner, leaves
+ *       again; a joiner that dies during its join is dropped.
  * The location cache is checked white-box (gm_dir_lookups): a view change or
  * a dead owner makes the next access look its object up again, and the
  * accesses after that ask the directory nothing.
@@ -458,7 +461,10 @@ static int run_routes(void)
         {"POST", "/views", "{\"leave\": [5]}", 400, "a rank out of range"},
         {"POST", "/views", "{\"leave\": [0, 0]}", 400, "a rank named twice"},
         {"POST", "/views", "{\"leave\": [0], \"failed\": [0]}", 400, "leaving and failed"},
-        {"POST", "/views", "{\"join\": [1]}", 400, "a join (not supported)"},
+        {"POST", "/views", "{\"join\": [-1]}", 400, "a joining rank out of range"},
+        {"POST", "/views", "{\"join\": [1, 1]}", 400, "a joining rank named twice"},
+        {"POST", "/views", "{\"join\": [1], \"leave\": [0]}", 400, "a join and a leave"},
+        {"POST", "/views", "{\"join\": [0]}", 409, "a member joining"},
         {"POST", "/views", "{\"leave\": [0]}", 409, "the last member leaving"},
         {"POST", "/views", "[1]", 400, "a body that is not an object"},
         {"POST", "/views/ack", "{\"view\": 1, \"rank\": 0}", 409, "an ack with no change"},
@@ -649,6 +655,97 @@ static int run_protocol(void)
     return bad;
 }
 
+/* The join step driven by hand on a process of 2 ranks: a joiner is
+ * registered beyond the starting size, acknowledges last, then counts at a
+ * fence and as an owner; it leaves again; a joiner that dies is dropped. */
+static int run_join_protocol(void)
+{
+    char path[160], b1[64], b2[64];
+    const char *pid = "gv-join";
+    json_t *r = NULL, *pend;
+    long st;
+    int bad = 0;
+
+#define CHECK(cond, ...) do { int c_ = (cond); tap_line(c_, __VA_ARGS__); bad |= !c_; } while (0)
+#define P(fmt) (snprintf(path, sizeof(path), "/v1/processes/%s" fmt, pid), path)
+    st = req("POST", "/v1/processes", "{\"size\": 2, \"id\": \"gv-join\"}", NULL);
+    CHECK(st == 201, "join: a process of 2 ranks (%ld)", st);
+    bad |= req("POST", P("/sessions"), "{\"rank\": 0, \"address\": \"AAAA\"}", NULL) != 201;
+    bad |= req("POST", P("/sessions"), "{\"rank\": 1, \"address\": \"AAAA\"}", NULL) != 201;
+    st = req("POST", P("/sessions"), "{\"rank\": 2, \"address\": \"AAAA\"}", NULL);
+    CHECK(st == 400, "join: rank 2 cannot register before its join is announced (%ld)", st);
+
+    st = req("POST", P("/views"), "{\"join\": [2]}", &r);
+    pend = json_object_get(r, "pending");
+    CHECK(st == 202 && json_integer_value(json_object_get(pend, "number")) == 1 &&
+              strcmp(ranks_of(json_object_get(pend, "members"), b1, sizeof(b1)), "0,1,2") == 0 &&
+              strcmp(ranks_of(json_object_get(pend, "joining"), b2, sizeof(b2)), "2") == 0,
+          "join: announce rank 2; view 1 will be {%s}, joining {%s} (%ld)", b1, b2, st);
+    json_decref(r);
+    st = req("POST", P("/views"), "{\"join\": [3]}", NULL);
+    CHECK(st == 409, "join: a second join while one is under way: 409 (%ld)", st);
+    st = req("POST", P("/sessions"), "{\"rank\": 2, \"address\": \"AAAA\"}", NULL);
+    CHECK(st == 201, "join: the joiner registers its session beyond the starting size (%ld)",
+          st);
+    st = req("POST", P("/sessions"), "{\"rank\": 3, \"address\": \"AAAA\"}", NULL);
+    CHECK(st == 400, "join: a rank neither started nor joining cannot register (%ld)", st);
+    st = req("POST", P("/views/ack"), "{\"view\": 1, \"rank\": 2}", NULL);
+    CHECK(st == 409, "join: the joiner acknowledges before the members connected: 409 (%ld)",
+          st);
+    req("POST", P("/views/ack"), "{\"view\": 1, \"rank\": 0}", NULL);
+    st = req("POST", P("/views/ack"), "{\"view\": 1, \"rank\": 1}", &r);
+    CHECK(st == 200 && json_object_get(r, "pending") &&
+              json_integer_value(json_object_get(r, "number")) == 0,
+          "join: the members acknowledge: still view 0 (%ld)", st);
+    json_decref(r);
+    st = req("POST", P("/views/ack"), "{\"view\": 1, \"rank\": 2}", &r);
+    CHECK(st == 200 && !json_object_get(r, "pending") &&
+              json_integer_value(json_object_get(r, "number")) == 1 &&
+              strcmp(ranks_of(json_object_get(r, "members"), b1, sizeof(b1)), "0,1,2") == 0,
+          "join: the joiner acknowledges last: view 1 = {%s} is published (%ld)", b1, st);
+    json_decref(r);
+
+    st = req("POST", P("/objects"), "{\"name\": \"o.at2\", \"owner\": 2, \"size\": 64, "
+             "\"key\": \"AAAA\"}", NULL);
+    CHECK(st == 201, "join: an object entry owned by the joined rank (%ld)", st);
+    st = req("POST", P("/fence"), "{\"name\": \"f\", \"rank\": 0, \"timeout_ms\": 100}",
+             NULL);
+    req("POST", P("/fence"), "{\"name\": \"f\", \"rank\": 1, \"timeout_ms\": 100}", NULL);
+    CHECK(st == 504, "join: a fence waits for the joined rank too (%ld)", st);
+    st = req("POST", P("/fence"), "{\"name\": \"f\", \"rank\": 2, \"timeout_ms\": 5000}",
+             &r);
+    CHECK(st == 200 && json_integer_value(json_object_get(r, "size")) == 3,
+          "join: the joined rank arrives: the fence of 3 completes (%ld)", st);
+    json_decref(r);
+
+    st = req("POST", P("/views"), "{\"leave\": [2]}", NULL);
+    req("POST", P("/views/ack"), "{\"view\": 2, \"rank\": 0}", NULL);
+    req("POST", P("/views/ack"), "{\"view\": 2, \"rank\": 1}", NULL);
+    req("POST", P("/views/ack"), "{\"view\": 2, \"rank\": 2}", &r);
+    CHECK(st == 202 && json_integer_value(json_object_get(r, "number")) == 2 &&
+              strcmp(ranks_of(json_object_get(r, "members"), b1, sizeof(b1)), "0,1") == 0,
+          "join then leave: the joined rank leaves, view 2 = {%s}", b1);
+    json_decref(r);
+
+    st = req("POST", P("/views"), "{\"join\": [3]}", NULL);
+    req("POST", P("/views"), "{\"failed\": [3]}", &r);
+    pend = json_object_get(r, "pending");
+    CHECK(st == 202 && strcmp(ranks_of(json_object_get(pend, "expect"), b1, sizeof(b1)),
+                              "0,1") == 0 && json_array_size(json_object_get(pend, "joining")) == 0,
+          "join: a joiner that dies is dropped from the change (awaited {%s})", b1);
+    json_decref(r);
+    req("POST", P("/views/ack"), "{\"view\": 3, \"rank\": 0}", NULL);
+    req("POST", P("/views/ack"), "{\"view\": 3, \"rank\": 1}", &r);
+    CHECK(json_integer_value(json_object_get(r, "number")) == 3 &&
+              strcmp(ranks_of(json_object_get(r, "members"), b1, sizeof(b1)), "0,1") == 0,
+          "join: the members acknowledge, view 3 = {%s}", b1);
+    json_decref(r);
+    req("DELETE", "/v1/processes/gv-join", NULL, NULL);
+#undef P
+#undef CHECK
+    return bad;
+}
+
 int main(int argc, char **argv)
 {
     int rc, bad;
@@ -667,7 +764,7 @@ int main(int argc, char **argv)
     else if (strcmp(argv[1], "leave2") == 0)
         bad = run_leave(2);
     else if (strcmp(argv[1], "protocol") == 0)
-        bad = run_protocol();
+        bad = run_protocol() | run_join_protocol();
     else
         bad = run_routes();
     rc = praas_finalize();

@@ -4,7 +4,8 @@
 # during a run (praas-run --keep-going) after persisting one object and
 # before persisting another (restored byte-exact / reported lost), and a
 # worker asked to leave (praas-run --elastic, SIGUSR2) while the others keep
-# updating objects it owns (no lost or torn update). Once: two leaves in a
+# updating objects it owns (no lost or torn update), and a worker joining
+# under load (SIGUSR1; testsuite/gmem_join.c), which then leaves. Once: two leaves in a
 # row, bad input for the view routes, and the view change protocol of the
 # control plane driven by hand (ordering, a failure during a leave). The location cache is checked
 # along the way (the program counts its directory lookups). The worker program is testsuite/gmem_view.c.
@@ -15,23 +16,31 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 tap_find_run
 tap_tmpdir gmem-view
 PROG=${top_builddir:-..}/testsuite/gmem_view
-if [ ! -x "$PROG" ]; then
-    echo "Bail out! $PROG not built"
-    exit 1
-fi
+JOIN=${top_builddir:-..}/testsuite/gmem_join
+for p in "$PROG" "$JOIN"; do
+    if [ ! -x "$p" ]; then
+        echo "Bail out! $p not built"
+        exit 1
+    fi
+done
 configs=${GMEM_VIEW_CONFIGS:-ucx_tcp ofi_tcp ucx_shm ofi_shm}
 # A dead peer must not hold an access for the default minute.
 PRAAS_OP_TIMEOUT=${PRAAS_OP_TIMEOUT:-5000}
 export PRAAS_OP_TIMEOUT
 
 # scenario CONFIG NAME N LAUNCHER-OPTIONS: run the program's NAME mode on N
-# workers; its TAP lines are renumbered and labelled with the config.
+# workers (mode "join": the program gmem_join); its TAP lines are renumbered
+# and labelled with the config.
 scenario() {
     cfg=$1 mode=$2 np=$3
     shift 3
     transport_env "$cfg"
-    PRAAS_STORAGE=file://$TMP/storage-$cfg $RUN "$@" -n "$np" --timeout 120 "$PROG" "$mode" \
-        >"$TMP/out" 2>"$TMP/err"
+    if [ "$mode" = join ]; then
+        set -- "$@" -n "$np" --timeout 120 "$JOIN"
+    else
+        set -- "$@" -n "$np" --timeout 120 "$PROG" "$mode"
+    fi
+    PRAAS_STORAGE=file://$TMP/storage-$cfg $RUN "$@" >"$TMP/out" 2>"$TMP/err"
     s=$?
     lines=0
     while IFS= read -r line; do
@@ -53,6 +62,11 @@ for cfg in $configs; do
     scenario "$cfg" leave 4 --elastic
     grep -q "asking rank 3 to leave view 0" "$TMP/err"
     ok $? "$cfg leave: praas-run asked rank 3 to leave on SIGUSR2"
+    scenario "$cfg" join 3 --elastic
+    grep -q "adding rank 3 to view 0" "$TMP/err"
+    ok $? "$cfg join: praas-run added rank 3 on SIGUSR1"
+    ! grep -q "not ok" "$TMP/err"
+    ok $? "$cfg join: the joiner and the other ranks report no failure"
 done
 # Two changes in a row (objects move twice), on one configuration.
 scenario ucx_tcp leave2 4 --elastic
@@ -60,6 +74,12 @@ grep -q "asking rank 2 to leave view 1" "$TMP/err"
 ok $? "ucx_tcp leave2: praas-run asked rank 3, then rank 2 to leave"
 scenario "" routes 1
 scenario "" protocol 1
+
+# A joiner needs a control plane: a clear error, not a hang.
+env -u PRAAS_CONTROL PRAAS_JOIN=1 PRAAS_RANK=1 PRAAS_SIZE=1 "$JOIN" >"$TMP/out" 2>"$TMP/err"
+s=$?
+[ $s -ne 0 ] && grep -q "PRAAS_JOIN=1 but PRAAS_CONTROL is not set" "$TMP/err"
+ok $? "PRAAS_JOIN=1 without a control plane fails naming the cause (status $s)"
 
 # Without --keep-going a killed worker still stops the run.
 transport_env ucx_tcp

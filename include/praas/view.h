@@ -8,14 +8,19 @@
  * once, and its objects come back from storage at their next access, or
  * are reported lost. Every member drains its communication with the ranks
  * that go and acknowledges; then the control plane publishes the new view,
- * and each worker runs the callback set here.
+ * and each worker runs the callback set here. A change may instead add a
+ * rank (praas-run --elastic, SIGUSR1): a worker started with PRAAS_JOIN=1
+ * and a rank of size or more; every member connects to it and
+ * acknowledges, then it does, and its praas_init() returns once the view
+ * that adds it is published.
  *
  * What does not change: the world. Ranks keep their numbers, praas_size()
  * stays the size the run started with, and windows and collectives stay
  * over the ranks they were created with (an operation that needs a rank
  * that left fails or times out). Objects follow the view: after a change
- * every object is reachable at a member. Adding workers to a running
- * process is not supported yet.
+ * every object is reachable at a member. A rank that joined works with
+ * objects and meets the others at praas_finalize(), but takes part in no
+ * window or collective (they stay over the ranks the run started with).
  *
  * Thread safety: every call is thread-safe. The callback runs in a thread
  * of the library (never in a signal handler); it may call praas_view_get

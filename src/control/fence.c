@@ -121,7 +121,7 @@ int cp_route_fence(struct praas_control *ctl, const struct cp_request *req, cons
     memcpy(name, name_in, nlen + 1);
     json_decref(body);
 
-    if (cp_proc_load(ctl, id, rep, &p) < 0)
+    if (cp_proc_load_ranks(ctl, id, rep, &p) < 0)
         return -1;
     json_decref(p.rec);
     if (rank >= p.size)

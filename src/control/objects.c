@@ -194,7 +194,7 @@ static int route_obj_create(struct praas_control *ctl, const struct cp_request *
     }
     if (cp_obj_check_key(rep, key, klen) < 0)
         goto err_body;
-    if (cp_proc_load(ctl, id, rep, &p) < 0)
+    if (cp_proc_load_ranks(ctl, id, rep, &p) < 0)
         goto err_body;
     if (owner >= p.size) {
         cp_reply_error(rep, 400, "owner %" JSON_INTEGER_FORMAT " is out of range [0, %"
@@ -464,7 +464,7 @@ static int route_obj_state(struct praas_control *ctl, const struct cp_request *r
         return -1;
     if (cp_field_str(rep, body, "state", 1, &state, NULL) < 0)
         goto out_body;
-    if (cp_proc_load(ctl, id, rep, &p) < 0)
+    if (cp_proc_load_ranks(ctl, id, rep, &p) < 0)
         goto out_body;
     if (cp_obj_load(ctl, id, name, rep, &rec) < 0 || cp_obj_liveness(ctl, id, &p, rec, rep) < 0)
         goto out_proc;

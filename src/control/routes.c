@@ -456,7 +456,8 @@ static int route_session_register(struct praas_control *ctl, const struct cp_req
         goto err_body;
     }
 
-    if (cp_proc_load(ctl, id, rep, &p) < 0)
+    /* A rank being added to the view (views.c) registers too. */
+    if (cp_proc_load_ranks(ctl, id, rep, &p) < 0)
         goto err_body;
     json_decref(p.rec);
     if (rank >= p.size) {

@@ -57,6 +57,13 @@ struct cp_proc {
 int cp_proc_load(struct praas_control *ctl, const char *id, struct cp_reply *rep,
                  struct cp_proc *p);
 
+/* cp_proc_load, with p->size raised past every rank that is a member of
+ * the process's view or of the change being installed (a rank that joined
+ * or is joining, views.c): the bound on the ranks the process may name.
+ * Returns 0, or -1 after answering 404 or 503. */
+int cp_proc_load_ranks(struct praas_control *ctl, const char *id, struct cp_reply *rep,
+                       struct cp_proc *p);
+
 /* The sessions of process id sorted by rank, as a JSON array (new
  * reference) of {"id"?, "rank", "address", "metadata"}, "id" included when
  * with_ids. Returns 0, or -1 after answering 503. */

@@ -8,7 +8,7 @@
  * Key: praas:proc:<id>:view, JSON
  *   {"number": N, "members": [R...], "gen": G,
  *    "pending": {"number": N+1, "members": [...], "leaving": [...], "failed": [...],
- *                "expect": [...], "acked": [...]}}
+ *                "joining": [...], "expect": [...], "acked": [...]}}
  * Absent means view 0 of every rank of the process (0 .. size-1), the view
  * every run starts in (a new run sweeps the key, routes.c). "gen" counts the
  * changes of the record (an announcement, an acknowledgement, a
@@ -23,6 +23,13 @@
  * between). When every expected rank has acknowledged, the new view is
  * published: number N+1, the members that stay; the leaving ranks'
  * sessions are removed.
+ *
+ * A join (POST .../views {"join": [R...]}, a change of its own): R may be
+ * past the process's size. Once announced, R counts as a rank of the
+ * process (cp_proc_load_ranks): it registers its session, fences, owns
+ * objects. Every member connects to it and acknowledges; a joining rank
+ * acknowledges last (every member reaches it by then). A joining rank that
+ * fails is dropped from the change like any failed rank.
  *
  * Read-modify-write of the record is serialized by one mutex per server:
  * enough for praas-run's embedded control plane and one daemon; several
@@ -40,6 +47,9 @@
 #define CP_VIEW_POLL_MS 20
 #define CP_VIEW_CHECK_MS 1000
 #define CP_VIEW_TIMEOUT_MAX_MS 600000
+/* A joining rank is below this (the control plane's bound on a process's
+ * size); a worker's own bound is PRAAS_MAX_WORKERS. */
+#define CP_VIEW_RANK_MAX 1048576
 
 static pthread_mutex_t cp_view_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -143,6 +153,45 @@ int cp_view_size(struct praas_control *ctl, const char *id, json_int_t def, json
     return 0;
 }
 
+/* The largest rank + 1 in the JSON array a, or lo if larger. */
+static json_int_t cp_arr_bound(json_t *a, json_int_t lo)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(a, i, v)
+        if (json_integer_value(v) + 1 > lo)
+            lo = json_integer_value(v) + 1;
+    return lo;
+}
+
+int cp_proc_load_ranks(struct praas_control *ctl, const char *id, struct cp_reply *rep,
+                       struct cp_proc *p)
+{
+    char key[CP_KEY_MAX], *text;
+    json_t *view;
+    size_t len;
+    int rc;
+
+    if (cp_proc_load(ctl, id, rep, p) < 0)
+        return -1;
+    cp_key_view(key, id);
+    rc = cp_store_get(ctl->store, key, &text, &len);
+    if (rc == PRAAS_ERR_NOT_FOUND)
+        return 0;
+    if (rc < 0) {
+        json_decref(p->rec);
+        return cp_reply_store(rep, rc, "reading a view");
+    }
+    view = json_loadb(text, len, 0, NULL);
+    free(text);
+    p->size = cp_arr_bound(json_object_get(view, "members"), p->size);
+    p->size = cp_arr_bound(json_object_get(json_object_get(view, "pending"), "members"),
+                           p->size);
+    json_decref(view);
+    return 0;
+}
+
 /* Remove the session of rank r (its record, its place in the ranks set,
  * its session record); absent is fine. */
 static int cp_view_drop_session(struct praas_control *ctl, const char *id, json_int_t r)
@@ -201,10 +250,10 @@ static int cp_view_try_publish(struct praas_control *ctl, const char *id, json_t
     return 1;
 }
 
-/* Read field name of body as a list of distinct ranks of process p;
+/* Read field name of body as a list of distinct ranks in [0, hi);
  * absent is an empty list. Returns 0 or -1 (answered 400). */
 static int cp_view_ranks(struct cp_reply *rep, json_t *body, const char *name,
-                         const struct cp_proc *p, json_t **list_p)
+                         json_int_t hi, json_t **list_p)
 {
     json_t *a = json_object_get(body, name), *v;
     size_t i;
@@ -220,9 +269,9 @@ static int cp_view_ranks(struct cp_reply *rep, json_t *body, const char *name,
         if (!json_is_integer(v))
             return cp_reply_error(rep, 400, "field '%s': element %zu is not an integer", name,
                                   i);
-        if (r < 0 || r >= p->size)
+        if (r < 0 || r >= hi)
             return cp_reply_error(rep, 400, "field '%s': rank %" JSON_INTEGER_FORMAT " is out "
-                                  "of range [0, %" JSON_INTEGER_FORMAT ")", name, r, p->size);
+                                  "of range [0, %" JSON_INTEGER_FORMAT ")", name, r, hi);
         for (size_t k = 0; k < i; k++)
             if (json_integer_value(json_array_get(a, k)) == r)
                 return cp_reply_error(rep, 400, "field '%s' names rank %" JSON_INTEGER_FORMAT
@@ -232,30 +281,45 @@ static int cp_view_ranks(struct cp_reply *rep, json_t *body, const char *name,
     return 0;
 }
 
-/* POST .../views: {"leave": [R...], "failed": [R...]}. */
+/* Insert rank r into the sorted JSON array a. */
+static void cp_arr_insert(json_t *a, json_int_t r)
+{
+    size_t i = 0;
+
+    while (i < json_array_size(a) && json_integer_value(json_array_get(a, i)) < r)
+        i++;
+    json_array_insert_new(a, i, json_integer(r));
+}
+
+/* POST .../views: {"leave": [R...], "failed": [R...]} or {"join": [R...]}. */
 static int route_view_announce(struct praas_control *ctl, const struct cp_request *req,
                                const char *id, struct cp_reply *rep)
 {
-    json_t *body, *view = NULL, *leave = NULL, *failed = NULL, *pend, *members, *v;
+    json_t *body, *view = NULL, *leave = NULL, *failed = NULL, *join = NULL, *pend, *members, *v;
     struct cp_proc p;
     size_t i;
     int rc, status = 202;
 
     if (cp_body_object(req, rep, &body) < 0)
         return -1;
-    if (json_object_get(body, "join")) {
-        cp_reply_error(rep, 400, "field 'join': adding workers to a running process is not "
-                       "supported yet (the view protocol has no join step)");
+    /* Ranks that joined count as ranks of the process (p.size raised). */
+    if (cp_proc_load_ranks(ctl, id, rep, &p) < 0)
         goto out_body;
-    }
-    if (cp_proc_load(ctl, id, rep, &p) < 0)
-        goto out_body;
-    if (cp_view_ranks(rep, body, "leave", &p, &leave) < 0 ||
-        cp_view_ranks(rep, body, "failed", &p, &failed) < 0)
+    if (cp_view_ranks(rep, body, "leave", p.size, &leave) < 0 ||
+        cp_view_ranks(rep, body, "failed", p.size, &failed) < 0 ||
+        cp_view_ranks(rep, body, "join", CP_VIEW_RANK_MAX, &join) < 0)
         goto out_proc;
-    if (json_array_size(leave) == 0 && json_array_size(failed) == 0) {
-        cp_reply_error(rep, 400, "the body names no rank: give 'leave' or 'failed' (arrays of "
-                       "ranks)");
+    if (json_array_size(leave) == 0 && json_array_size(failed) == 0 &&
+        json_array_size(join) == 0) {
+        cp_reply_error(rep, 400, "the body names no rank: give 'leave', 'failed' or 'join' "
+                       "(arrays of ranks)");
+        goto out_proc;
+    }
+    /* A join is a change of its own: the joiners connect to the members
+     * that stay, which a simultaneous leave would make a moving target. */
+    if (json_array_size(join) && (json_array_size(leave) || json_array_size(failed))) {
+        cp_reply_error(rep, 400, "field 'join' cannot be combined with 'leave' or 'failed' in "
+                       "one change; announce the join alone");
         goto out_proc;
     }
     json_array_foreach(leave, i, v)
@@ -271,7 +335,7 @@ static int route_view_announce(struct praas_control *ctl, const struct cp_reques
     pend = json_object_get(view, "pending");
     /* A change in progress takes failures (a worker may die while another
      * leaves) but not a second planned change. */
-    if (pend && json_array_size(leave)) {
+    if (pend && (json_array_size(leave) || json_array_size(join))) {
         cp_reply_error(rep, 409, "view %" JSON_INTEGER_FORMAT " of process %s is being "
                        "installed; announce the next change after it is published",
                        json_integer_value(json_object_get(pend, "number")), id);
@@ -291,15 +355,21 @@ static int route_view_announce(struct praas_control *ctl, const struct cp_reques
                            "of process %s", json_integer_value(v), id);
             goto out_unlock;
         }
+    json_array_foreach(join, i, v)
+        if (cp_arr_has(members, json_integer_value(v))) {
+            cp_reply_error(rep, 409, "rank %" JSON_INTEGER_FORMAT " is already a member of the "
+                           "view of process %s", json_integer_value(v), id);
+            goto out_unlock;
+        }
     if (json_array_size(members) <= json_array_size(leave)) {
         cp_reply_error(rep, 409, "the change would leave process %s without a worker: keep at "
                        "least one", id);
         goto out_unlock;
     }
     if (!pend) {
-        pend = json_pack("{s:I, s:O, s:[], s:[], s:O, s:[]}", "number",
+        pend = json_pack("{s:I, s:O, s:[], s:[], s:[], s:O, s:[]}", "number",
                          json_integer_value(json_object_get(view, "number")) + 1, "members",
-                         members, "leaving", "failed", "expect", members, "acked");
+                         members, "leaving", "failed", "joining", "expect", members, "acked");
         if (!pend) {
             cp_reply_error(rep, 503, "no memory for a view change");
             goto out_unlock;
@@ -313,10 +383,16 @@ static int route_view_announce(struct praas_control *ctl, const struct cp_reques
         cp_arr_remove(json_object_get(pend, "members"), json_integer_value(v));
         json_array_append(json_object_get(pend, "leaving"), v);
     }
+    json_array_foreach(join, i, v) {
+        cp_arr_insert(json_object_get(pend, "members"), json_integer_value(v));
+        cp_arr_insert(json_object_get(pend, "expect"), json_integer_value(v));
+        json_array_append(json_object_get(pend, "joining"), v);
+    }
     json_array_foreach(failed, i, v) {
         json_int_t r = json_integer_value(v);
         cp_arr_remove(json_object_get(pend, "members"), r);
         cp_arr_remove(json_object_get(pend, "leaving"), r);
+        cp_arr_remove(json_object_get(pend, "joining"), r);
         cp_arr_remove(json_object_get(pend, "expect"), r);
         cp_arr_remove(json_object_get(pend, "acked"), r);
         json_array_append(json_object_get(pend, "failed"), v);
@@ -344,6 +420,7 @@ static int route_view_announce(struct praas_control *ctl, const struct cp_reques
     cp_server_notify(ctl);
     json_decref(leave);
     json_decref(failed);
+    json_decref(join);
     json_decref(p.rec);
     json_decref(body);
     return cp_reply_json(rep, status, view);
@@ -354,10 +431,19 @@ out_unlock:
 out_proc:
     json_decref(leave);
     json_decref(failed);
+    json_decref(join);
     json_decref(p.rec);
 out_body:
     json_decref(body);
     return -1;
+}
+
+/* Whether rank r of pending change pend acknowledges after the others
+ * (it leaves or joins). */
+static int cp_view_goes_last(json_t *pend, json_int_t r)
+{
+    return cp_arr_has(json_object_get(pend, "leaving"), r) ||
+           cp_arr_has(json_object_get(pend, "joining"), r);
 }
 
 /* POST .../views/ack: {"view": N, "rank": R}. */
@@ -400,15 +486,20 @@ static int route_view_ack(struct praas_control *ctl, const struct cp_request *re
                        "view %" JSON_INTEGER_FORMAT " of process %s", rank, number, id);
         goto out_unlock;
     }
-    /* A leaving rank moves its objects only after everybody else drained:
-     * its acknowledgement comes last. */
-    if (cp_arr_has(json_object_get(pend, "leaving"), rank))
+    /* A leaving rank moves its objects only after everybody else drained,
+     * and a joining rank starts only after every member connected to it:
+     * their acknowledgements come last. */
+    if (cp_view_goes_last(pend, rank))
         json_array_foreach(json_object_get(pend, "expect"), i, v)
-            if (!cp_arr_has(json_object_get(pend, "leaving"), json_integer_value(v)) &&
+            if (!cp_view_goes_last(pend, json_integer_value(v)) &&
                 !cp_arr_has(json_object_get(pend, "acked"), json_integer_value(v))) {
-                cp_reply_error(rep, 409, "leaving rank %" JSON_INTEGER_FORMAT " acknowledges "
-                               "view %" JSON_INTEGER_FORMAT " before rank %" JSON_INTEGER_FORMAT
-                               " has drained", rank, number, json_integer_value(v));
+                cp_reply_error(rep, 409, "%s rank %" JSON_INTEGER_FORMAT " acknowledges view %"
+                               JSON_INTEGER_FORMAT " before rank %" JSON_INTEGER_FORMAT " has %s",
+                               cp_arr_has(json_object_get(pend, "leaving"), rank) ? "leaving"
+                                                                                  : "joining",
+                               rank, number, json_integer_value(v),
+                               cp_arr_has(json_object_get(pend, "leaving"), rank)
+                                   ? "drained" : "connected to it");
                 goto out_unlock;
             }
     if (!cp_arr_has(json_object_get(pend, "acked"), rank))

@@ -49,6 +49,11 @@ typedef struct core_ctx {
      * core_exchange and the finalize fence run over them. All at start. */
     atomic_uchar *member;
     atomic_uint_least64_t view;
+    int world_max;         /* rank slots: member[] and linked[] (core_world_max) */
+    int joined;            /* PRAAS_JOIN: this worker joined a running process */
+    uint64_t join_view;    /* the view that adds it */
+    unsigned char *linked; /* peers connected (tp_connect or tp_connect_peer) */
+    pthread_mutex_t link_lock; /* serializes core_connect_ranks */
 } core_ctx_t;
 
 static core_ctx_t *core;
@@ -106,10 +111,10 @@ int core_view_set(uint64_t number, const int *members, int n)
         pthread_mutex_unlock(&core_view_lock);
         return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
     }
-    for (int r = 0; r < ctx->cfg.size; r++)
+    for (int r = 0; r < ctx->world_max; r++)
         atomic_store(&ctx->member[r], 0);
     for (int i = 0; i < n; i++)
-        if (members[i] >= 0 && members[i] < ctx->cfg.size)
+        if (members[i] >= 0 && members[i] < ctx->world_max)
             atomic_store(&ctx->member[members[i]], 1);
     atomic_store(&ctx->view, number);
     pthread_mutex_unlock(&core_view_lock);
@@ -120,7 +125,17 @@ int core_is_member(int rank)
 {
     core_ctx_t *ctx = core;
 
-    return ctx && rank >= 0 && rank < ctx->cfg.size && atomic_load(&ctx->member[rank]);
+    return ctx && rank >= 0 && rank < ctx->world_max && atomic_load(&ctx->member[rank]);
+}
+
+int core_world_max(void)
+{
+    return core ? core->world_max : 0;
+}
+
+int core_joined(void)
+{
+    return core && core->joined;
 }
 
 /* ---- set-up collectives ---- */
@@ -214,6 +229,10 @@ int core_exchange(const void *mine, size_t len, void *all, int timeout_ms)
 
     if (!ctx)
         return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
+    if (ctx->joined)
+        return core_err(PRAAS_ERR_STATE, "rank %ld joined a running process: "
+                        "core_exchange and core_barrier (windows, collectives) run over the "
+                        "%ld ranks the process started with", ctx->cfg.rank, ctx->cfg.size);
     if (!atomic_load(&ctx->member[ctx->cfg.rank]))
         return core_err(PRAAS_ERR_STATE, "rank %ld has left the view: it takes part in no "
                         "collective any more", ctx->cfg.rank);
@@ -274,9 +293,15 @@ int core_barrier(int timeout_ms)
 
 /* ---- bootstrap ---- */
 
-static int core_check_env(const core_cfg_t *cfg)
+static int core_check_env(const core_cfg_t *cfg, int joined)
 {
-    if (cfg->rank >= cfg->size)
+    if (joined && !*cfg->control)
+        return core_err(PRAAS_ERR_INVALID, "PRAAS_JOIN=1 but PRAAS_CONTROL is not set: a "
+                        "worker joins a process started by praas-run --elastic");
+    if (joined && cfg->rank >= PRAAS_MAX(cfg->size, cfg->max_workers))
+        return core_err(PRAAS_ERR_INVALID, "PRAAS_RANK=%ld is not below PRAAS_MAX_WORKERS=%ld "
+                        "(the ranks a process may grow to)", cfg->rank, cfg->max_workers);
+    if (!joined && cfg->rank >= cfg->size)
         return core_err(PRAAS_ERR_INVALID, "PRAAS_RANK=%ld is not below PRAAS_SIZE=%ld",
                         cfg->rank, cfg->size);
     if (cfg->size > 1 && !*cfg->control)
@@ -366,6 +391,143 @@ static int core_bootstrap(core_ctx_t *ctx, const void *addr, size_t addr_len)
     return rc;
 }
 
+/* Connect ranks[0..n-1] that are not connected yet, from the addresses of
+ * their sessions (one GET .../sessions). PRAAS_ERR_AGAIN when one has no
+ * session yet (a joiner registers after its join is announced). */
+static int core_connect_ranks_in(core_ctx_t *ctx, const int *ranks, int n)
+{
+    char path[192];
+    json_t *resp = NULL, *row;
+    size_t i;
+    int rc = 0;
+
+    snprintf(path, sizeof(path), "/v1/processes/%s/sessions", ctx->cfg.process);
+    rc = cl_http_request(ctx->cfg.control, "GET", path, NULL, (int)ctx->cfg.bootstrap_timeout_ms,
+                         NULL, &resp);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&ctx->link_lock);
+    for (int k = 0; k < n && !rc; k++) {
+        int r = ranks[k], found = 0;
+        if (r < 0 || r >= ctx->world_max) {
+            rc = core_err(PRAAS_ERR_INVALID, "rank %d is not below the %d rank slots of the "
+                          "process (PRAAS_MAX_WORKERS)", r, ctx->world_max);
+            break;
+        }
+        if (ctx->linked[r])
+            continue;
+        json_array_foreach(json_object_get(resp, "sessions"), i, row) {
+            const char *a = json_string_value(json_object_get(row, "address"));
+            void *blob;
+            size_t len;
+            if (json_integer_value(json_object_get(row, "rank")) != r || !a)
+                continue;
+            found = 1;
+            rc = core_b64_decode(a, strlen(a), &blob, &len);
+            if (rc)
+                break;
+            rc = tp_connect_peer(ctx->tp, r, blob, len);
+            free(blob);
+            if (!rc)
+                ctx->linked[r] = 1;
+            break;
+        }
+        if (!found && !rc)
+            rc = core_err(PRAAS_ERR_AGAIN, "rank %d of process %s has no session yet", r,
+                          ctx->cfg.process);
+    }
+    pthread_mutex_unlock(&ctx->link_lock);
+    json_decref(resp);
+    return rc;
+}
+
+int core_connect_ranks(const int *ranks, int n)
+{
+    core_ctx_t *ctx;
+    int rc;
+
+    pthread_mutex_lock(&core_view_lock);
+    ctx = core;
+    rc = ctx ? core_connect_ranks_in(ctx, ranks, n)
+             : core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
+    pthread_mutex_unlock(&core_view_lock);
+    return rc;
+}
+
+/* Join a running process (PRAAS_JOIN=1): register this rank's session
+ * (its join was announced, so the control plane takes a rank past the
+ * starting size), connect to itself and to each member of the view being
+ * installed (they connect to it when they see the announcement), and take
+ * that view's members. No fence: the members are working already. */
+static int core_join(core_ctx_t *ctx, const void *addr, size_t addr_len)
+{
+    const core_cfg_t *cfg = &ctx->cfg;
+    char host[256] = "", path[192];
+    json_t *meta, *view = NULL, *pend, *v;
+    int *ranks = NULL, n = 0, rc;
+    size_t i;
+
+    gethostname(host, sizeof(host) - 1);
+    meta = json_pack("{s:s, s:i, s:s}", "host", host, "pid", (int)getpid(), "transport",
+                     tp_describe(ctx->tp));
+    rc = cl_session_register(cfg->control, cfg->process, (int)cfg->rank, addr, addr_len, meta);
+    json_decref(meta);
+    if (rc)
+        return rc;
+    snprintf(path, sizeof(path), "/v1/processes/%s/view", cfg->process);
+    rc = cl_http_request(cfg->control, "GET", path, NULL, (int)cfg->bootstrap_timeout_ms, NULL,
+                         &view);
+    if (rc)
+        return rc;
+    pend = json_object_get(view, "pending");
+    json_array_foreach(json_object_get(pend, "joining"), i, v)
+        n |= json_integer_value(v) == cfg->rank;
+    if (!n) {
+        rc = core_err(PRAAS_ERR_STATE, "rank %ld is not joining the view of process %s: "
+                      "praas-run --elastic announces a join before it starts the worker",
+                      cfg->rank, cfg->process);
+        goto out;
+    }
+    ranks = malloc((json_array_size(json_object_get(pend, "members")) + 1) * sizeof(*ranks));
+    if (!ranks) {
+        rc = core_err(PRAAS_ERR_NOMEM, "no memory for the members of a view");
+        goto out;
+    }
+    n = 0;
+    json_array_foreach(json_object_get(pend, "members"), i, v)
+        ranks[n++] = (int)json_integer_value(v);
+    rc = core_connect_ranks_in(ctx, ranks, n);
+    if (rc)
+        goto out;
+    for (int k = 0; k < n; k++)
+        if (ranks[k] >= 0 && ranks[k] < ctx->world_max)
+            atomic_store(&ctx->member[ranks[k]], 1);
+    atomic_store(&ctx->view, (uint64_t)json_integer_value(json_object_get(view, "number")));
+    ctx->join_view = (uint64_t)json_integer_value(json_object_get(pend, "number"));
+out:
+    free(ranks);
+    json_decref(view);
+    return rc;
+}
+
+/* A joiner's praas_init returns once the view it joins is published (its
+ * view thread, src/gmem/view.c, acknowledges and installs it). */
+static int core_join_wait(core_ctx_t *ctx)
+{
+    uint64_t deadline = core_deadline((int)ctx->cfg.bootstrap_timeout_ms);
+    unsigned idle = 0;
+
+    while (atomic_load(&ctx->view) < ctx->join_view ||
+           !atomic_load(&ctx->member[ctx->cfg.rank])) {
+        if (core_expired(deadline))
+            return core_err(PRAAS_ERR_TIMEOUT, "rank %ld: view %llu, which adds it, was not "
+                            "published within %ld ms", ctx->cfg.rank,
+                            (unsigned long long)ctx->join_view, ctx->cfg.bootstrap_timeout_ms);
+        core_backoff(idle++);
+    }
+    return 0;
+}
+
 static void core_free(core_ctx_t *ctx)
 {
     while (ctx->xqueue) {
@@ -374,7 +536,9 @@ static void core_free(core_ctx_t *ctx)
         free(m);
     }
     pthread_mutex_destroy(&ctx->xlock);
+    pthread_mutex_destroy(&ctx->link_lock);
     free(ctx->member);
+    free(ctx->linked);
     free(ctx->describe);
     free(ctx);
 }
@@ -395,6 +559,7 @@ PRAAS_API int praas_init(void)
     if (!ctx)
         return core_err(PRAAS_ERR_NOMEM, "no memory for the context");
     pthread_mutex_init(&ctx->xlock, NULL);
+    pthread_mutex_init(&ctx->link_lock, NULL);
     rc = core_cfg_load(&ctx->cfg);
     if (rc)
         goto err_ctx;
@@ -406,16 +571,19 @@ PRAAS_API int praas_init(void)
     }
     snprintf(prefix, sizeof(prefix), "praas[%ld]", ctx->cfg.rank);
     core_log_setup(level, prefix);
-    rc = core_check_env(&ctx->cfg);
+    ctx->joined = getenv("PRAAS_JOIN") && strcmp(getenv("PRAAS_JOIN"), "1") == 0;
+    rc = core_check_env(&ctx->cfg, ctx->joined);
     if (rc)
         goto err_ctx;
-    ctx->member = calloc((size_t)ctx->cfg.size, sizeof(*ctx->member));
-    if (!ctx->member) {
-        rc = core_err(PRAAS_ERR_NOMEM, "no memory for a view of %ld ranks", ctx->cfg.size);
+    ctx->world_max = (int)PRAAS_MAX(ctx->cfg.size, ctx->cfg.max_workers);
+    ctx->member = calloc((size_t)ctx->world_max, sizeof(*ctx->member));
+    ctx->linked = calloc((size_t)ctx->world_max, 1);
+    if (!ctx->member || !ctx->linked) {
+        rc = core_err(PRAAS_ERR_NOMEM, "no memory for a view of %d ranks", ctx->world_max);
         goto err_ctx;
     }
-    for (long r = 0; r < ctx->cfg.size; r++)
-        atomic_init(&ctx->member[r], 1);
+    for (long r = 0; r < ctx->world_max; r++)
+        atomic_init(&ctx->member[r], !ctx->joined && r < ctx->cfg.size);
     atomic_init(&ctx->view, 0);
 
     rc = tp_lookup(ctx->cfg.transport, &ops);
@@ -424,7 +592,7 @@ PRAAS_API int praas_init(void)
     rc = tp_open(ops,
                  &(tp_config_t){.rank = (int)ctx->cfg.rank,
                                 .size = (int)ctx->cfg.size,
-                                .max_size = (int)PRAAS_MAX(ctx->cfg.size, ctx->cfg.max_workers)},
+                                .max_size = ctx->world_max},
                  &ctx->tp);
     if (rc)
         goto err_ctx;
@@ -434,8 +602,12 @@ PRAAS_API int praas_init(void)
     rc = tp_addr_get(ctx->tp, addr, &addr_len);
     if (rc)
         goto err_tp;
-    if (*ctx->cfg.control) {
+    if (ctx->joined) {
+        rc = core_join(ctx, addr, addr_len);
+    } else if (*ctx->cfg.control) {
         rc = core_bootstrap(ctx, addr, addr_len);
+        if (!rc)
+            memset(ctx->linked, 1, (size_t)ctx->cfg.size);
     } else {
         const void *self = addr;
         rc = tp_connect(ctx->tp, 1, &self, &addr_len);
@@ -455,8 +627,9 @@ PRAAS_API int praas_init(void)
         core_initializers[i]();
     /* Warm every connection up now, while all workers are here to
      * progress: some providers need the peer's progress for the first
-     * operation (TRANSPORTS.md, pitfall 3). */
-    rc = core_barrier((int)ctx->cfg.bootstrap_timeout_ms);
+     * operation (TRANSPORTS.md, pitfall 3). A joiner instead waits until
+     * the view that adds it is published (the members progress anyway). */
+    rc = ctx->joined ? core_join_wait(ctx) : core_barrier((int)ctx->cfg.bootstrap_timeout_ms);
     if (rc)
         goto err_progress;
     core_log(CORE_LOG_INFO, "rank %ld of %ld up on %s", ctx->cfg.rank, ctx->cfg.size,

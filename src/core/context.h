@@ -39,14 +39,33 @@ int core_exchange(const void *mine, size_t len, void *all, int timeout_ms);
 int core_barrier(int timeout_ms);
 
 /* The view changed (src/gmem/view.c): from now on core_exchange,
- * core_barrier and the finalize fence run over members[0..n-1]; a rank
- * that is not a member takes part in none of them. The world (ranks,
+ * core_barrier (over the members below praas_size) and the finalize fence
+ * run over members[0..n-1]; a rank that is not a member takes part in none
+ * of them. Members up to core_world_max() are recorded. The world (ranks,
  * praas_size) does not change. */
 int core_view_set(uint64_t number, const int *members, int n);
 
 /* Whether rank is a member of the current view (every rank until the first
  * change). */
 int core_is_member(int rank);
+
+/* The rank slots of the process: the starting world (praas_size) plus room
+ * for workers that join while it runs (PRAAS_MAX_WORKERS), and at least
+ * this rank + 1. Per-rank state that a joiner may touch is sized for it. */
+int core_world_max(void);
+
+/* Whether this worker joined a running process (PRAAS_JOIN=1, given by
+ * praas-run --elastic): its rank is at or above praas_size, it connected to
+ * the members of the view with tp_connect_peer, and it takes part in no
+ * core_exchange or core_barrier (they, windows and collectives stay over
+ * the starting world); objects and the finalize fence are open to it. */
+int core_joined(void);
+
+/* Connect ranks[0..n-1] that are not connected yet (tp_connect_peer) from
+ * the addresses of their sessions at the control plane: a member reaching
+ * a joiner. Returns 0, PRAAS_ERR_AGAIN when one has not registered yet, or
+ * an error of the control plane or the transport. */
+int core_connect_ranks(const int *ranks, int n);
 
 /* Run fn in praas_finalize(), before the workers part (last registered,
  * first run); for the layers above core that hold collective resources.

@@ -120,7 +120,7 @@ static int gm_cache_add(const gm_entry_t *e, uint64_t view, gm_loc_t **loc_p)
     gm_loc_t *loc, *other;
     int size, rc;
 
-    praas_size(&size);
+    size = core_world_max(); /* workers that joined own objects too */
     if (e->owner < 0 || e->owner >= size)
         return core_err(PRAAS_ERR_PEER, "object '%s' is owned by rank %d, which is not in this "
                         "view of %d workers", e->name, e->owner, size);
@@ -219,7 +219,7 @@ int gm_loc_refresh(gm_loc_t *loc)
     if (!atomic_load(&loc->stale))
         goto out;
     rc = gm_lookup_live(loc->name, e);
-    praas_size(&size);
+    size = core_world_max();
     if (!rc && e->size != loc->size)
         rc = core_err(PRAAS_ERR_STATE, "object '%s' was freed and allocated again with %llu "
                       "bytes instead of %llu: open it again", loc->name,
@@ -329,7 +329,7 @@ PRAAS_API int praas_obj_alloc(const char *name, size_t size, int where, praas_ob
         return core_err(PRAAS_ERR_INVALID, "object '%s': size %zu is negative as a signed "
                         "number; was a negative size passed?", name, size);
     praas_rank(&rank);
-    praas_size(&nranks);
+    nranks = core_world_max(); /* a rank that joined may own objects */
     if (where < 0 && where != PRAAS_OBJ_HERE && where != PRAAS_OBJ_ANY)
         return core_err(PRAAS_ERR_INVALID, "object '%s': where = %d is neither a rank, "
                         "PRAAS_OBJ_HERE nor PRAAS_OBJ_ANY", name, where);
@@ -548,7 +548,7 @@ static void gm_finalize(void)
      * a worker that left has handed its objects over already. The view
      * is followed until then: a change may complete during the barrier. */
     praas_rank(&rank);
-    if (core_is_member(rank) && core_barrier(timeout))
+    if (core_is_member(rank) && !core_joined() && core_barrier(timeout))
         core_log(CORE_LOG_WARN, "gmem: the barrier of praas_finalize failed: %s",
                  praas_errmsg());
     gm_view_stop();

@@ -14,6 +14,11 @@
  *      object it owns to a member of the new view (hash of the name), points
  *      the directory there ("migrated") and frees its copy, then
  *      acknowledges last.
+ * A join (ranks joining, never with ranks going): every member connects to
+ * each joiner (core_connect_ranks, from the session it registered; until
+ * it has registered the member tries again at the next poll), then
+ * acknowledges; a joiner acknowledges once every member has (they all
+ * reach it then), and its praas_init returns when the view is published.
  * When the new view is published it installs it (core_view_set: barriers
  * and the finalize fence run over its members), marks the location cache
  * stale, opens the gate and runs the application's callback.
@@ -303,6 +308,7 @@ static void gm_on_pending(gm_watch_t *w, json_t *pend)
     uint64_t number = (uint64_t)json_integer_value(json_object_get(pend, "number"));
     json_t *leaving = json_object_get(pend, "leaving"), *failed = json_object_get(pend, "failed");
     json_t *expect = json_object_get(pend, "expect"), *acked = json_object_get(pend, "acked");
+    json_t *joining = json_object_get(pend, "joining");
     size_t i;
     json_t *v;
 
@@ -331,7 +337,25 @@ static void gm_on_pending(gm_watch_t *w, json_t *pend)
 
     if (w->acked >= number || !gm_has(expect, w->rank) || gm_has(acked, w->rank))
         return;
-    if (gm_has(leaving, w->rank)) {
+    if (gm_has(joining, w->rank)) {
+        json_array_foreach(expect, i, v)
+            if (!gm_has(joining, (int)json_integer_value(v)) &&
+                !gm_has(acked, (int)json_integer_value(v)))
+                return; /* not every member reaches this rank yet */
+    } else if (json_array_size(joining)) {
+        int *ranks = NULL, n = 0, rc;
+        if (gm_json_ranks(joining, &ranks, &n))
+            return;
+        rc = core_connect_ranks(ranks, n);
+        free(ranks);
+        if (rc) {
+            /* Not registered yet, most likely: again at the next poll. */
+            if (rc != PRAAS_ERR_AGAIN)
+                core_log(CORE_LOG_WARN, "gmem: cannot connect the ranks joining view %llu: %s",
+                         (unsigned long long)number, praas_errmsg());
+            return;
+        }
+    } else if (gm_has(leaving, w->rank)) {
         json_array_foreach(expect, i, v)
             if (!gm_has(leaving, (int)json_integer_value(v)) &&
                 !gm_has(acked, (int)json_integer_value(v)))
@@ -461,7 +485,7 @@ int gm_view_start(void)
     free(gm_failed);
     free(gm_inflight);
     free(gm_members);
-    gm_world = (int)cfg->size;
+    gm_world = core_world_max(); /* workers may join: room for each rank slot */
     gm_going = calloc((size_t)gm_world, 1);
     gm_failed = calloc((size_t)gm_world, 1);
     gm_inflight = calloc((size_t)gm_world, sizeof(*gm_inflight));
@@ -477,9 +501,10 @@ int gm_view_start(void)
         gm_members = NULL;
         return core_err(PRAAS_ERR_NOMEM, "no memory for a view of %d ranks", gm_world);
     }
+    gm_nmembers = 0;
     for (int r = 0; r < gm_world; r++)
-        gm_members[r] = r;
-    gm_nmembers = gm_world;
+        if (core_is_member(r))
+            gm_members[gm_nmembers++] = r;
     atomic_store(&gm_view_num, 0);
     atomic_store(&gm_gate, 0);
     if (!gm_dir_remote())
