@@ -156,8 +156,12 @@ static void cp_sl_swap_all(struct cp_sl *sl, int budget_ms)
     struct cp_exec_sess *list;
     size_t n, done = 0;
 
-    if (cp_exec_sessions(sl->ex, &list, &n) < 0 || n == 0)
+    if (cp_exec_sessions(sl->ex, &list, &n) < 0)
         return;
+    if (n == 0) {
+        free(list);
+        return;
+    }
     core_log(CORE_LOG_INFO, "stopping: swapping out %zu live sessions", n);
     for (size_t i = 0; i < n; i++) {
         struct cp_reply scratch = {0};
