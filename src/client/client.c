@@ -150,6 +150,17 @@ static int cl_id_check(const char *what, const char *id)
     return 0;
 }
 
+/* The path of a session route, "/v1/sessions/SID" + suffix, in path (160
+ * bytes), once the id is checked. */
+static int cl_session_path(const char *session, const char *suffix, char path[160])
+{
+    int rc = cl_id_check("session", session);
+
+    if (rc == 0)
+        snprintf(path, 160, "/v1/sessions/%s%s", session, suffix);
+    return rc;
+}
+
 static uint64_t ju(json_t *o, const char *k)
 {
     json_int_t v = json_integer_value(json_object_get(o, k));
@@ -276,11 +287,10 @@ PRAAS_API int praas_session_get(praas_client_t *cl, const char *session,
                                 praas_session_info_t *info)
 {
     char path[160];
-    int rc = cl_id_check("session", session);
+    int rc = cl_session_path(session, "", path);
 
     if (rc)
         return rc;
-    snprintf(path, sizeof(path), "/v1/sessions/%s", session);
     return cl_session_call(cl, "GET", path, NULL, info);
 }
 
@@ -320,11 +330,10 @@ PRAAS_API int praas_session_swap(praas_client_t *cl, const char *session,
                                  praas_session_info_t *info)
 {
     char path[160];
-    int rc = cl_id_check("session", session);
+    int rc = cl_session_path(session, "/swap", path);
 
     if (rc)
         return rc;
-    snprintf(path, sizeof(path), "/v1/sessions/%s/swap", session);
     return cl_session_call(cl, "POST", path, NULL, info);
 }
 
@@ -332,23 +341,21 @@ PRAAS_API int praas_session_retrieve(praas_client_t *cl, const char *session,
                                      praas_session_info_t *info)
 {
     char path[160];
-    int rc = cl_id_check("session", session);
+    int rc = cl_session_path(session, "/retrieve", path);
 
     if (rc)
         return rc;
-    snprintf(path, sizeof(path), "/v1/sessions/%s/retrieve", session);
     return cl_session_call(cl, "POST", path, NULL, info);
 }
 
 PRAAS_API int praas_session_delete(praas_client_t *cl, const char *session)
 {
     char path[160];
-    int rc = cl_id_check("session", session);
+    int rc = cl_session_path(session, "", path);
     struct cl_sess **pp;
 
     if (rc)
         return rc;
-    snprintf(path, sizeof(path), "/v1/sessions/%s", session);
     rc = cl_http_request(cl->url, "DELETE", path, NULL, CL_TIMEOUT_MS, NULL, NULL);
     /* Forget the direct connection either way: the session is gone. */
     pthread_mutex_lock(&cl->lock);
@@ -384,11 +391,10 @@ PRAAS_API int praas_session_metrics(praas_client_t *cl, const char *session,
                                     praas_usage_t *usage)
 {
     char path[160];
-    int rc = cl_id_check("session", session);
+    int rc = cl_session_path(session, "/metrics", path);
 
     if (rc)
         return rc;
-    snprintf(path, sizeof(path), "/v1/sessions/%s/metrics", session);
     return cl_metrics(cl, path, usage);
 }
 
