@@ -23,6 +23,14 @@
  * get, the same row's bw_MBps is a sample with bench_window() operations
  * to consecutive places, bytes over the median sample time.
  *
+ * With --floor (same-node windows), each put and get bandwidth sample of
+ * the flush mode is followed by a memcpy sample of the same operations
+ * between two private buffers of rank 0 (put: src to a scratch buffer;
+ * get: the scratch buffer to dst), and a row with the config column
+ * memcpy-inline and the same op gives its figures: a floor measured in the
+ * same process, sample for sample, so that the ratio does not depend on
+ * when a separate floor program ran on this shared machine.
+ *
  * The target only waits: during the passive modes (flush, lock) in a fence
  * of a second, small window of the same flavor (the barrier-like sync: with
  * created windows it polls the transport there, as a target in MPI_Barrier
@@ -62,13 +70,16 @@ static const char usage[] =
     "  --acc-max SIZE             largest acc/accd/gacc message (default --max)\n"
     "  --origin-progress manual|thread\n"
     "                             rank 0's progress engine (default manual, as in\n"
-    "                             tp_bench: its waiting thread polls anyway)\n";
+    "                             tp_bench: its waiting thread polls anyway)\n"
+    "  --floor                    interleave memcpy samples with the flush mode's\n"
+    "                             put/get bandwidth samples (rows memcpy-inline)\n";
 
 /* Options of this program only (bench_opts_t has the common ones). */
 static int flavor_create;
 static unsigned mode_mask = (1u << M_COUNT) - 1, op_mask = (1u << O_COUNT) - 1;
 static size_t acc_max;
 static const char *origin_progress = "manual";
+static int floor_inline;
 
 typedef struct rb {
     bench_opts_t o;
@@ -81,6 +92,7 @@ typedef struct rb {
     int64_t *ctl_base;
     size_t win_bytes;
     double *samples;
+    double *floor_samples; /* --floor: the memcpy samples */
 } rb_t;
 
 static int rb_list(const char *val, const char *const *names, int n, unsigned *mask_p)
@@ -107,6 +119,10 @@ static int rb_list(const char *val, const char *const *names, int n, unsigned *m
 
 static int rb_extra(const char *name, const char *val)
 {
+    if (strcmp(name, "--floor") == 0) {
+        floor_inline = 1;
+        return 1;
+    }
     if (!val)
         return -1;
     if (strcmp(name, "--modes") == 0)
@@ -211,6 +227,23 @@ static int rb_sample(rb_t *b, int mode, int op, size_t size, int nops, double *u
     return 0;
 }
 
+/* The --floor sample beside an origin sample of put or get: the same
+ * nops copies of size bytes at the same places, between private buffers
+ * (res is the scratch buffer: put and get do not use it). */
+static void rb_copy_sample(rb_t *b, int op, size_t size, int nops, double *us_p)
+{
+    uint64_t t0 = bench_now_ns();
+
+    for (int i = 0; i < nops; i++) {
+        size_t off = rb_slot(b, size, i);
+        if (op == O_PUT)
+            memcpy(b->res + off, b->src + off, size);
+        else
+            memcpy(b->dst + off, b->res + off, size);
+    }
+    *us_p = (double)(bench_now_ns() - t0) / 1000.0;
+}
+
 /* The target's side of one sample in the active modes. */
 static int rb_target_sample(rb_t *b, int mode)
 {
@@ -241,8 +274,10 @@ static int rb_send_count(rb_t *b, int64_t *v)
  * samples. Both ranks call it in the active modes; only rank 0 in the
  * passive ones. */
 static int rb_measure(rb_t *b, int mode, int op, size_t size, int nops, bench_stats_t *st,
-                      long *n_p)
+                      long *n_p, bench_stats_t *floor_st)
 {
+    /* Only rank 0 copies: the target's calls do not depend on it. */
+    int copy = floor_st && b->rank == 0;
     int active = mode == M_FENCE || mode == M_PSCW;
     long warm = b->o.warmup > 3 ? b->o.warmup : 3;
     int64_t n = 0;
@@ -255,6 +290,8 @@ static int rb_measure(rb_t *b, int mode, int op, size_t size, int nops, bench_st
                           : rb_target_sample(b, mode);
         if (rc)
             return rc;
+        if (copy)
+            rb_copy_sample(b, op, size, nops, &b->floor_samples[i]);
     }
     if (b->rank == 0) {
         bench_stats(b->samples, warm, st);
@@ -267,9 +304,13 @@ static int rb_measure(rb_t *b, int mode, int op, size_t size, int nops, bench_st
                           : rb_target_sample(b, mode);
         if (rc)
             return rc;
+        if (copy)
+            rb_copy_sample(b, op, size, nops, &b->floor_samples[i]);
     }
     if (b->rank == 0)
         bench_stats(b->samples, n, st);
+    if (copy)
+        bench_stats(b->floor_samples, n, floor_st);
     *n_p = n;
     return 0;
 }
@@ -288,23 +329,27 @@ static int rb_mode(rb_t *b, int mode, const char *label)
         snprintf(name, sizeof(name), "%s-%s", op_names[op], mode_names[mode]);
         for (size_t size = op == O_FOP || op == O_CAS ? 8 : b->o.min_size; size && size <= max;
              size = bench_next_size(&b->o, size)) {
-            bench_stats_t lat, bw;
+            bench_stats_t lat, bw, fl;
+            int floor = floor_inline && mode == M_FLUSH && (op == O_PUT || op == O_GET);
+            int w = bench_window(&b->o, size);
             double mbps = -1;
-            long n, nbw;
+            long n, nbw = 0;
             int rc;
 
             if (size < 8 && op != O_PUT && op != O_GET)
                 continue;
-            rc = rb_measure(b, mode, op, size, 1, &lat, &n);
+            rc = rb_measure(b, mode, op, size, 1, &lat, &n, NULL);
             if (!rc && (op == O_PUT || op == O_GET)) {
-                int w = bench_window(&b->o, size);
-                rc = rb_measure(b, mode, op, size, w, &bw, &nbw);
+                rc = rb_measure(b, mode, op, size, w, &bw, &nbw, floor ? &fl : NULL);
                 mbps = bench_mbps((double)size * w, bw.median);
             }
             if (rc)
                 return rc;
             if (b->rank == 0)
                 bench_row(label, name, size, n, &lat, mbps);
+            if (b->rank == 0 && floor)
+                bench_row("memcpy-inline", name, size, nbw, &fl,
+                          bench_mbps((double)size * w, fl.median));
         }
     }
     return 0;
@@ -460,7 +505,8 @@ int main(int argc, char **argv)
     b.res = aligned_alloc(4096, (b.o.max_size + 4095) / 4096 * 4096);
     b.srcd = aligned_alloc(4096, (b.o.max_size + 4095) / 4096 * 4096);
     b.samples = malloc((size_t)(b.o.max_iters + b.o.warmup + 3) * sizeof(*b.samples));
-    if (!b.src || !b.dst || !b.res || !b.srcd || !b.samples) {
+    b.floor_samples = malloc((size_t)(b.o.max_iters + b.o.warmup + 3) * sizeof(*b.samples));
+    if (!b.src || !b.dst || !b.res || !b.srcd || !b.samples || !b.floor_samples) {
         fprintf(stderr, "rma_bench: no memory for %zu-byte buffers\n", b.o.max_size);
         praas_finalize();
         return 1;
@@ -534,5 +580,6 @@ out:
     free(b.res);
     free(b.srcd);
     free(b.samples);
+    free(b.floor_samples);
     return status;
 }
