@@ -533,6 +533,13 @@ static int rma_flush_call(praas_win_t win, int rank, int all, int remote, const 
 
 PRAAS_API int praas_win_flush(int rank, praas_win_t win)
 {
+    /* Shared memory, a world window, a passive epoch: only the fence of
+     * rma_flush() (the checks of rma_flush_call inline). */
+    if (PRAAS_LIKELY(win && win->direct && !win->memb && (unsigned)rank < (unsigned)win->size &&
+                     rma_in_passive(win))) {
+        atomic_thread_fence(memory_order_seq_cst);
+        return 0;
+    }
     return rma_flush_call(win, rank, 0, 1, "flush");
 }
 
