@@ -71,6 +71,55 @@ static int rma_check_op(praas_win_t win, const void *buf, size_t count, praas_ty
     return rma_check_access(win, target, what);
 }
 
+/* The fast path of a shared-memory window: the checks of rma_check_op
+ * and rma_check_access, inline, for bytes at displacement disp of target
+ * in an open access epoch, the common case of the latency-bound calls (a
+ * few function calls and their prologues are a sizeable part of an 8-byte
+ * put's or fetch_and_op's ~50 ns). The address of the bytes, or NULL:
+ * then the general path decides, and names the problem if there is one. */
+static inline unsigned char *rma_direct_at(praas_win_t win, int target, size_t disp,
+                                           size_t bytes)
+{
+    rma_target_t *t;
+    size_t off;
+
+    if (!win || !win->direct || win->flavor == PRAAS_WIN_FLAVOR_DYNAMIC ||
+        (unsigned)target >= (unsigned)win->size)
+        return NULL;
+    t = &win->targets[target];
+    if (__builtin_mul_overflow(disp, (size_t)t->disp_unit, &off) || off > t->size ||
+        t->size - off < bytes || !t->base)
+        return NULL;
+    if (win->access == RMA_ACCESS_LOCK_ALL || win->access == RMA_ACCESS_FENCE ||
+        t->lock_type || (win->access == RMA_ACCESS_PSCW && t->in_start))
+        return t->base + off;
+    return NULL;
+}
+
+/* The same for count elements of type from or to buf (put and get). */
+static inline unsigned char *rma_direct_buf(praas_win_t win, int target, size_t disp,
+                                            const void *buf, size_t count, praas_type_t type,
+                                            size_t *bytes_p)
+{
+    size_t ts = rma_type_size(type);
+
+    if (!buf || !ts || __builtin_mul_overflow(count, ts, bytes_p))
+        return NULL;
+    return rma_direct_at(win, target, disp, *bytes_p);
+}
+
+/* The same for one aligned 64-bit integer (fetch_and_op, compare_and_swap). */
+static inline unsigned char *rma_direct_int64(praas_win_t win, int target, size_t disp,
+                                              praas_type_t type)
+{
+    unsigned char *p;
+
+    if (type != PRAAS_INT64 && type != PRAAS_UINT64)
+        return NULL;
+    p = rma_direct_at(win, target, disp, 8);
+    return p && !((uintptr_t)p & 7) ? p : NULL;
+}
+
 /* The remote key and offset of byte `off` of target's window memory. */
 static inline tp_rkey_t *rma_remote(praas_win_t win, int target, uint64_t off,
                                     uint64_t *roff_p)
@@ -222,6 +271,13 @@ static int rma_acc_common(const void *origin, void *result, size_t count, praas_
 PRAAS_API int praas_put(const void *origin, size_t count, praas_type_t type, int target,
                         size_t disp, praas_win_t win)
 {
+    size_t bytes;
+    unsigned char *p = rma_direct_buf(win, target, disp, origin, count, type, &bytes);
+
+    if (PRAAS_LIKELY(p)) {
+        memcpy(p, origin, bytes);
+        return 0;
+    }
     return rma_put_common(origin, count, type, target, disp, win, win ? &win->comp : NULL,
                           NULL);
 }
@@ -229,6 +285,13 @@ PRAAS_API int praas_put(const void *origin, size_t count, praas_type_t type, int
 PRAAS_API int praas_get(void *origin, size_t count, praas_type_t type, int target, size_t disp,
                         praas_win_t win)
 {
+    size_t bytes;
+    unsigned char *p = rma_direct_buf(win, target, disp, origin, count, type, &bytes);
+
+    if (PRAAS_LIKELY(p)) {
+        memcpy(origin, p, bytes);
+        return 0;
+    }
     return rma_get_common(origin, count, type, target, disp, win, win ? &win->comp : NULL,
                           NULL);
 }
@@ -246,32 +309,6 @@ PRAAS_API int praas_get_accumulate(const void *origin, void *result, size_t coun
 {
     return rma_acc_common(origin, result, count, type, target, disp, op, win, RMA_AM_GACC,
                           NULL, "get_accumulate");
-}
-
-/* The fast path of the single-element atomics on a shared-memory window:
- * the checks of rma_check_op, rma_check_acc and rma_check_access, inline,
- * for a 64-bit integer at an aligned displacement in an open access epoch
- * (fetch_and_op and compare_and_swap are latency-bound: a few function
- * calls and their prologues are a sizeable part of their ~50 ns). The
- * address of the element, or NULL: then the general path decides, and
- * names the problem if there is one. */
-static inline unsigned char *rma_direct_int64(praas_win_t win, int target, size_t disp,
-                                              praas_type_t type)
-{
-    rma_target_t *t;
-    size_t off;
-
-    if (!win || !win->direct || win->flavor == PRAAS_WIN_FLAVOR_DYNAMIC ||
-        (type != PRAAS_INT64 && type != PRAAS_UINT64) || (unsigned)target >= (unsigned)win->size)
-        return NULL;
-    t = &win->targets[target];
-    if (__builtin_mul_overflow(disp, (size_t)t->disp_unit, &off) || (off & 7) ||
-        off > t->size || t->size - off < 8 || !t->base)
-        return NULL;
-    if (win->access == RMA_ACCESS_LOCK_ALL || win->access == RMA_ACCESS_FENCE ||
-        t->lock_type || (win->access == RMA_ACCESS_PSCW && t->in_start))
-        return t->base + off;
-    return NULL;
 }
 
 PRAAS_API int praas_fetch_and_op(const void *origin, void *result, praas_type_t type,

@@ -42,6 +42,15 @@ _Static_assert(PRAAS_ARRAY_SIZE(type_info) == PRAAS_TYPE_COUNT,
                "every praas_type_t has a row in type_info");
 _Static_assert(PRAAS_OP_COUNT <= 32, "the operation sets fit in an unsigned");
 
+const size_t rma_type_sizes[] = {
+#define TYPE_SIZE_(NAME, T, CLASS, BITS) [PRAAS_##NAME] = sizeof(T),
+    RMA_TYPES(TYPE_SIZE_)
+#undef TYPE_SIZE_
+};
+
+_Static_assert(PRAAS_ARRAY_SIZE(rma_type_sizes) == PRAAS_TYPE_COUNT,
+               "every praas_type_t has a size in rma_type_sizes");
+
 static const char *const op_names[] = {
 #define OP_NAME_(OP) [PRAAS_OP_##OP] = "PRAAS_OP_" #OP,
     OP_NAME_(SUM) OP_NAME_(PROD) OP_NAME_(MIN) OP_NAME_(MAX) OP_NAME_(BAND) OP_NAME_(BOR)

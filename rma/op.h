@@ -10,6 +10,16 @@
 
 #include <praas/types.h>
 
+/* The size of each type (rma_type_size() below). */
+extern const size_t rma_type_sizes[];
+
+/* The size of one element of type, 0 for a type out of range: inline
+ * praas_type_size(), for the fast paths. */
+static inline size_t rma_type_size(praas_type_t type)
+{
+    return (unsigned)type < PRAAS_TYPE_COUNT ? rma_type_sizes[type] : 0;
+}
+
 /* Check that op applies to type; PRAAS_ERR_INVALID naming both otherwise
  * (also for a type or op out of range). */
 int rma_op_check(praas_op_t op, praas_type_t type);
