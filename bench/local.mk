@@ -40,6 +40,8 @@ EXTRA_DIST += bench/mpi_coll_bench.c bench/run-coll.sh bench/plot-coll.gp bench/
 # MPICH) by bench/run-mpi-rma.sh; bench/lib/mpi.sh is what the scripts that
 # build and launch MPI programs share. See bench/README-mpi-rma.md.
 EXTRA_DIST += bench/run-mpi-rma.sh bench/plot-mpi-rma.gp bench/README-mpi-rma.md bench/lib/mpi.sh
+# What every bench/run-*.sh shares (build directory, servers, status words).
+EXTRA_DIST += bench/lib/common.sh
 
 # SGD time per epoch (bench/run-sgd.sh): examples/sgd/sgd in sync and async
 # mode, and sgd_redis, the same training with the gradients summed through

@@ -38,13 +38,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/.." && pwd)
-build=${BUILD:-./build}
-case ${1:-} in
-  ''|-*) ;;
-  *) build=$1; shift ;;
-esac
-build=$(cd "$build" 2>/dev/null && pwd) || { echo "run-coll.sh: no build directory $build" >&2; exit 2; }
+. "$here/lib/common.sh" # src, build (BUILD_DIR taken off the arguments), bench_*
 results=${RESULTS:-$here/results}
 impls=${COLL_IMPLS:-praas praas-tcp ompi mpich redis}
 ns=${COLL_NS:-2 4}
@@ -54,7 +48,6 @@ run=$build/launcher/praas-run
 csv=$results/coll.csv
 best=$results/coll-best.csv
 logs=$results/coll-logs
-ncpu=$(nproc 2>/dev/null || echo 1)
 [ $# -gt 0 ] || set -- --min 8 --max 64M --budget-ms 100 --warmup 5 --min-iters 5
 
 # The Redis-based allreduce needs a server of its own: run the rest of this
@@ -62,21 +55,11 @@ ncpu=$(nproc 2>/dev/null || echo 1)
 # port, exports PRAAS_TEST_REDIS and stops it at the end.
 case " $impls " in
   *" redis "*)
-    if [ -z "${COLL_REDIS_URL:-}" ]; then
-      COLL_REDIS_URL=pending
-      export COLL_REDIS_URL
-      exec "$src/testsuite/with-redis.sh" "$0" "$build" "$@"
-    fi
-    [ "$COLL_REDIS_URL" != pending ] || COLL_REDIS_URL=${PRAAS_TEST_REDIS:-}
+    bench_with_redis COLL_REDIS_URL "$@"
     ;;
 esac
 
-for f in "$build/bench/coll_bench" "$run"; do
-  if [ ! -x "$f" ]; then
-    echo "run-coll.sh: $f is missing: build first (make in $build)" >&2
-    exit 2
-  fi
-done
+bench_need -x "$build/bench/coll_bench" "$run"
 mkdir -p "$results" "$logs" || exit 2
 
 # The MPI builds (standard MPI, linked with bench.c only) and the
@@ -94,7 +77,7 @@ run_one() { # IMPL N PASS OPTIONS...
   out=$logs/$impl-n$np-p$pass.csv err=$logs/$impl-n$np-p$pass.err
   bind=${COLL_BIND:-}
   if [ -z "$bind" ]; then
-    if [ "$np" -le "$ncpu" ]; then bind=core; else bind=none; fi
+    if [ "$np" -le "$bench_ncpu" ]; then bind=core; else bind=none; fi
   fi
   common="--no-header --label $impl"
   case $impl in
@@ -118,13 +101,8 @@ run_one() { # IMPL N PASS OPTIONS...
   esac
 }
 
-started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-t_start=$(date +%s)
-{
-  echo "config,op,size,iters,lat_us_median,lat_us_p10,lat_us_p90,bw_MBps"
-  echo "# bench/run-coll.sh, started $started on $(uname -n), $ncpu CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# options: $*; passes $passes; workers $ns; bind ${COLL_BIND:-core if N <= CPUs else none}"
-} >"$csv.tmp"
+bench_csv_begin "$csv" "$bench_columns" \
+  "options: $*; passes $passes; workers $ns; bind ${COLL_BIND:-core if N <= CPUs else none}"
 
 status_lines=""
 pass=1
@@ -134,24 +112,16 @@ while [ "$pass" -le "$passes" ]; do
       echo "pass $pass, $impl, $np workers: ..." >&2
       t0=$(date +%s)
       run_one "$impl" "$np" "$pass" "$@"
-      st=$?
-      secs=$(( $(date +%s) - t0 ))
       f=$logs/$impl-n$np-p$pass.csv
-      rows=$(grep -c "^$impl-n$np," "$f" 2>/dev/null || true)
-      line="pass $pass, $impl-n$np: $(bench_describe_status $st "$timeout"), ${rows:-0} rows in ${secs} s"
-      [ "$st" -eq 0 ] || line="$line; see $logs/$impl-n$np-p$pass.err"
-      status_lines="$status_lines
-$line"
-      [ "$st" -eq 0 ] || echo "$line" >&2
+      bench_launch_line "pass $pass, $impl-n$np" $? "$timeout" "$t0" "$f" "$impl-n$np"
       grep "^#" "$f" 2>/dev/null | sed "s/^# /# pass $pass: /" >>"$csv.tmp"
       grep -v '^#' "$f" 2>/dev/null >>"$csv.tmp"
-      echo "# $line" >>"$csv.tmp"
+      echo "# $bench_line" >>"$csv.tmp"
     done
   done
   pass=$((pass + 1))
 done
-echo "# finished after $(( $(date +%s) - t_start )) s, load $(cut -d' ' -f1-3 /proc/loadavg)" >>"$csv.tmp"
-mv "$csv.tmp" "$csv"
+bench_csv_end "$csv"
 
 # Per configuration and size, the row of the pass with the lowest median.
 awk -F, '

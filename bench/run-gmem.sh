@@ -30,19 +30,10 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/.." && pwd)
-build=${BUILD:-./build}
-case ${1:-} in
-  ''|-*) ;;
-  *) build=$1; shift ;;
-esac
-build=$(cd "$build" 2>/dev/null && pwd) || { echo "run-gmem.sh: no build directory $build" >&2; exit 2; }
+. "$here/lib/common.sh" # src, build (BUILD_DIR taken off the arguments), bench_*
 
 # Private Redis and S3 servers for the whole run (the testsuite's helpers).
-if [ -z "${PRAAS_TEST_REDIS:-}" ] || [ -z "${PRAAS_TEST_S3:-}" ]; then
-  top_builddir=$build BUILD=$build exec sh "$src/testsuite/with-redis.sh" \
-    sh "$src/testsuite/with-s3.sh" sh "$0" "$build" "$@"
-fi
+bench_with_redis_s3 "$@"
 
 results=${RESULTS:-$here/results}
 restore_runs=${GMEM_RESTORE_RUNS:-3}
@@ -53,20 +44,14 @@ csv=$results/gmem.csv
 logs=$results/gmem-logs
 [ $# -gt 0 ] || set -- --min 1 --max 64M --factor 4 --budget-ms 20 --warmup 1 --iters 30 \
   --min-iters 3
-for f in "$prog" "$run"; do
-  if [ ! -x "$f" ]; then
-    echo "run-gmem.sh: $f is missing: build first (make in $build)" >&2
-    exit 2
-  fi
-done
+bench_need -x "$prog" "$run"
 mkdir -p "$results" "$logs" || exit 2
 . "$src/testsuite/lib/transport.sh"
 transport_env "${GMEM_TRANSPORT:-ucx_tcp}"
-. "$here/lib/mpi.sh"
 bucket=${PRAAS_TEST_S3##*/}
 unset PRAAS_STORAGE PRAAS_OBJ_PERSIST_ON_EXIT
 
-echo "$(sed -n 's/#define BENCH_CSV_HEADER "\(.*\)"/\1/p' "$here/bench.h")" >"$csv"
+echo "$bench_columns" >"$csv"
 echo "run-gmem.sh: access (praas over ${GMEM_TRANSPORT:-ucx_tcp}, Redis, S3)" >&2
 "$run" -n 2 --timeout "$timeout" "$prog" access --no-header --redis "$PRAAS_TEST_REDIS" \
   --s3 "s3://$bucket" "$@" >>"$csv" 2>"$logs/access.err" ||

@@ -34,19 +34,10 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/.." && pwd)
-build=${BUILD:-./build}
-case ${1:-} in
-  ''|-*) ;;
-  *) build=$1; shift ;;
-esac
-build=$(cd "$build" 2>/dev/null && pwd) || { echo "run-invoke.sh: no build directory $build" >&2; exit 2; }
+. "$here/lib/common.sh" # src, build (BUILD_DIR taken off the arguments), bench_*
 
 # Private Redis and S3 servers for the whole run (the testsuite's helpers).
-if [ -z "${PRAAS_TEST_REDIS:-}" ] || [ -z "${PRAAS_TEST_S3:-}" ]; then
-  top_builddir=$build BUILD=$build exec sh "$src/testsuite/with-redis.sh" \
-    sh "$src/testsuite/with-s3.sh" sh "$0" "$build" "$@"
-fi
+bench_with_redis_s3 "$@"
 
 results=${RESULTS:-$here/results}
 logs=$results/invoke-logs
@@ -58,15 +49,9 @@ pbin=$build/launcher/praas-process
 cbin=$build/launcher/praas-control
 lib=$build/bench/.libs/invoke_funcs.so
 [ $# -gt 0 ] || set -- --budget-ms 100 --warmup 3 --iters 300 --min-iters 5 --max 16M
-for f in "$prog" "$pbin" "$cbin" "$lib"; do
-  if [ ! -e "$f" ]; then
-    echo "run-invoke.sh: $f is missing: build first (make in $build)" >&2
-    exit 2
-  fi
-done
+bench_need -e "$prog" "$pbin" "$cbin" "$lib"
 mkdir -p "$results" "$logs" "$dir" || exit 2
 dir=$(cd "$dir" && pwd)
-. "$here/lib/mpi.sh"
 bucket=${PRAAS_TEST_S3##*/}
 unset PRAAS_STORAGE PRAAS_CONTROL PRAAS_PROCESS_BIN
 common="--process-bin $pbin --library $lib --redis $PRAAS_TEST_REDIS --s3 s3://$bucket \

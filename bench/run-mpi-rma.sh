@@ -46,13 +46,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/.." && pwd)
-build=${BUILD:-./build}
-case ${1:-} in
-  ''|-*) ;;
-  *) build=$1; shift ;;
-esac
-build=$(cd "$build" 2>/dev/null && pwd) || { echo "run-mpi-rma.sh: no build directory $build" >&2; exit 2; }
+. "$here/lib/common.sh" # src, build (BUILD_DIR taken off the arguments), bench_*
 results=${RESULTS:-$here/results}/mpi-rma
 impls=${MPIRMA_IMPLS:-praas ompi ompi-osc-sm mpich}
 windows=${MPIRMA_WINDOWS:-allocate create}
@@ -64,12 +58,7 @@ csv=$results/mpi-rma.csv
 logs=$results/logs
 [ $# -gt 0 ] || set -- --max 1M --budget-ms 15 --warmup 5
 
-for f in "$build/launcher/praas-run" "$build/launcher/praas-mpicc" "$build/.libs/libpraas.so"; do
-  if [ ! -e "$f" ]; then
-    echo "run-mpi-rma.sh: $f is missing: build first (make in $build)" >&2
-    exit 2
-  fi
-done
+bench_need -e "$build/launcher/praas-run" "$build/launcher/praas-mpicc" "$build/.libs/libpraas.so"
 mkdir -p "$results" "$logs" || exit 2
 . "$here/lib/mpi.sh"
 
@@ -104,13 +93,8 @@ run_one() { # IMPL WINDOW MODE OPTIONS...
   esac >"$logs/$name.csv" 2>"$logs/$name.err"
 }
 
-started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-t_start=$(date +%s)
-{
-  echo "config,op,size,iters,lat_us_median,lat_us_p10,lat_us_p90,bw_MBps"
-  echo "# bench/run-mpi-rma.sh, started $started on $(uname -n), $bench_ncpu CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# options: $*; bind-to $bind; praas configuration $praas_config"
-} >"$csv.tmp"
+bench_csv_begin "$csv" "$bench_columns" \
+  "options: $*; bind-to $bind; praas configuration $praas_config"
 
 configs=""
 status_lines=""
@@ -126,21 +110,14 @@ ompi-osc-sm-create: skipped (osc sm serves MPI_Win_allocate windows only; MPIRMA
       echo "$impl-$win, $mode: ..." >&2
       t0=$(date +%s)
       run_one "$impl" "$win" "$mode" "$@"
-      st=$?
       f=$logs/$impl-$win-$mode.csv
-      rows=$(grep -c "^$impl-$win," "$f" 2>/dev/null || true)
-      line="$impl-$win $mode: $(bench_describe_status $st "$timeout"), ${rows:-0} rows in $(( $(date +%s) - t0 )) s"
-      [ "$st" -eq 0 ] || line="$line; see $logs/$impl-$win-$mode.err"
-      status_lines="$status_lines
-$line"
-      [ "$st" -eq 0 ] || echo "  $line" >&2
+      bench_launch_line "$impl-$win $mode" $? "$timeout" "$t0" "$f" "$impl-$win"
       grep -v '^config,' "$f" 2>/dev/null >>"$csv.tmp"
-      echo "# $line" >>"$csv.tmp"
+      echo "# $bench_line" >>"$csv.tmp"
     done
   done
 done
-echo "# finished after $(( $(date +%s) - t_start )) s, load $(cut -d' ' -f1-3 /proc/loadavg)" >>"$csv.tmp"
-mv "$csv.tmp" "$csv"
+bench_csv_end "$csv"
 
 # ---- one CSV per measurement: size, then a column per configuration ----
 # The list of what was written (file, number of columns, number of sizes)

@@ -36,13 +36,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/.." && pwd)
-build=${BUILD:-./build}
-case ${1:-} in
-  ''|-*) ;;
-  *) build=$1; shift ;;
-esac
-build=$(cd "$build" 2>/dev/null && pwd) || { echo "run-rma.sh: no build directory $build" >&2; exit 2; }
+. "$here/lib/common.sh" # src, build (BUILD_DIR taken off the arguments), bench_*
 results=${RESULTS:-$here/results}
 impls=${RMA_IMPLS:-praas-shm praas-ucx-tcp praas-ucx-sm praas-ofi-tcp praas-ofi-shm ompi-default ompi-osc-sm mpich}
 modes=${RMA_MODES:-flush lock fence pscw}
@@ -54,12 +48,7 @@ csv=$results/rma.csv
 logs=$results/rma-logs
 [ $# -gt 0 ] || set -- --budget-ms 15 --warmup 5
 
-for f in "$build/bench/rma_bench" "$run"; do
-  if [ ! -x "$f" ]; then
-    echo "run-rma.sh: $f is missing: build first (make in $build)" >&2
-    exit 2
-  fi
-done
+bench_need -x "$build/bench/rma_bench" "$run"
 mkdir -p "$results" "$logs" || exit 2
 
 # The MPI builds (standard MPI-3.1, linked with bench.c only) and the
@@ -106,13 +95,8 @@ run_one() { # IMPL MODE OPTIONS...
   esac
 }
 
-started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-t_start=$(date +%s)
-{
-  echo "config,op,size,iters,lat_us_median,lat_us_p10,lat_us_p90,bw_MBps"
-  echo "# bench/run-rma.sh, started $started on $(uname -n), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# options: $*; bind-to $bind; praas origin progress $origin_progress"
-} >"$csv.tmp"
+bench_csv_begin "$csv" "$bench_columns" \
+  "options: $*; bind-to $bind; praas origin progress $origin_progress"
 
 status_lines=""
 for impl in $impls; do
@@ -120,15 +104,9 @@ for impl in $impls; do
     echo "$impl, $mode: ..." >&2
     t0=$(date +%s)
     run_one "$impl" "$mode" "$@"
-    st=$?
-    rows=$(grep -c "^$impl," "$logs/$impl-$mode.csv" 2>/dev/null || true)
-    line="$impl $mode: $(bench_describe_status $st "$timeout"), ${rows:-0} rows in $(( $(date +%s) - t0 )) s"
-    [ "$st" -eq 0 ] || line="$line; see $logs/$impl-$mode.err"
-    status_lines="$status_lines
-$line"
-    [ "$st" -eq 0 ] || echo "  $line" >&2
+    bench_launch_line "$impl $mode" $? "$timeout" "$t0" "$logs/$impl-$mode.csv" "$impl"
     grep -v '^config,' "$logs/$impl-$mode.csv" 2>/dev/null >>"$csv.tmp"
-    echo "# $line" >>"$csv.tmp"
+    echo "# $bench_line" >>"$csv.tmp"
   done
 done
 

@@ -41,13 +41,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/.." && pwd)
-build=${BUILD:-./build}
-case ${1:-} in
-  ''|-*) ;;
-  *) build=$1; shift ;;
-esac
-build=$(cd "$build" 2>/dev/null && pwd) || { echo "run-sgd.sh: no build directory $build" >&2; exit 2; }
+. "$here/lib/common.sh" # src, build (BUILD_DIR taken off the arguments), bench_*
 results=${RESULTS:-$here/results}
 variants=${SGD_VARIANTS:-praas-sync praas-async redis}
 ns=${SGD_NS:-1 2 4}
@@ -61,21 +55,11 @@ logs=$results/sgd-logs
 # exports PRAAS_TEST_REDIS and stops it at the end.
 case " $variants " in
   *" redis "*)
-    if [ -z "${SGD_REDIS_URL:-}" ]; then
-      SGD_REDIS_URL=pending
-      export SGD_REDIS_URL
-      exec "$src/testsuite/with-redis.sh" "$0" "$build" "$@"
-    fi
-    [ "$SGD_REDIS_URL" != pending ] || SGD_REDIS_URL=${PRAAS_TEST_REDIS:-}
+    bench_with_redis SGD_REDIS_URL "$@"
     ;;
 esac
 
-for f in "$build/examples/sgd/sgd" "$build/bench/sgd_redis" "$build/launcher/praas-run"; do
-  if [ ! -x "$f" ]; then
-    echo "run-sgd.sh: $f is missing: build first (make in $build)" >&2
-    exit 2
-  fi
-done
+bench_need -x "$build/examples/sgd/sgd" "$build/bench/sgd_redis" "$build/launcher/praas-run"
 mkdir -p "$results" "$logs" || exit 2
 . "$here/lib/mpi.sh"
 
@@ -99,13 +83,9 @@ run_one() { # VARIANT N OPTIONS...
   esac >"$base.out" 2>"$base.err"
 }
 
-started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-t_start=$(date +%s)
-{
-  echo "variant,workers,epochs,s_per_epoch_median,s_per_epoch_min,s_per_epoch_max,final_accuracy,final_loss,status"
-  echo "# bench/run-sgd.sh, started $started on $(uname -n), $bench_ncpu CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# options: $*; workers $ns; bind ${SGD_BIND:-core if N <= CPUs else none}"
-} >"$csv.tmp"
+bench_csv_begin "$csv" \
+  "variant,workers,epochs,s_per_epoch_median,s_per_epoch_min,s_per_epoch_max,final_accuracy,final_loss,status" \
+  "options: $*; workers $ns; bind ${SGD_BIND:-core if N <= CPUs else none}"
 
 status_lines=""
 for np in $ns; do
@@ -138,8 +118,7 @@ $line"
       echo "$v,$np,0,,,,,,$status" >>"$csv.tmp"
   done
 done
-echo "# finished after $(( $(date +%s) - t_start )) s, load $(cut -d' ' -f1-3 /proc/loadavg)" >>"$csv.tmp"
-mv "$csv.tmp" "$csv"
+bench_csv_end "$csv"
 
 # ---- plot: the two tables gnuplot's clustered histograms want ----
 for col in 4 7; do

@@ -25,12 +25,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-build=${BUILD:-./build}
-case ${1:-} in
-  ''|-*) ;;
-  *) build=$1; shift ;;
-esac
-build=$(cd "$build" 2>/dev/null && pwd) || { echo "run-tp.sh: no build directory $build" >&2; exit 2; }
+. "$here/lib/common.sh" # src, build (BUILD_DIR taken off the arguments), bench_*
 results=${RESULTS:-$here/results}
 configs=${TP_CONFIGS:-ofi-tcp ofi-shm ucx-tcp ucx-shm}
 timeout=${TP_TIMEOUT:-900}
@@ -40,23 +35,8 @@ passive=${TP_PASSIVE:-1}
 run=$build/launcher/praas-run
 csv=$results/tp.csv
 
-for f in "$build/bench/floor_bench" "$build/bench/tp_bench" "$run"; do
-  if [ ! -x "$f" ]; then
-    echo "run-tp.sh: $f is missing: build first (make in $build)" >&2
-    exit 2
-  fi
-done
+bench_need -x "$build/bench/floor_bench" "$build/bench/tp_bench" "$run"
 mkdir -p "$results" || exit 2
-
-# Remove the /dev/shm files libfabric shm leaves behind when a worker dies
-# (TRANSPORTS.md, pitfall 7): only those of processes that no longer exist.
-clean_shm() {
-  for f in /dev/shm/[0-9]*:*; do
-    [ -e "$f" ] || continue
-    pid=${f#/dev/shm/}; pid=${pid%%:*}
-    kill -0 "$pid" 2>/dev/null || rm -f "$f"
-  done
-}
 
 # Run tp_bench on one configuration, the environment set as
 # testsuite/launch.sh sets it. Rows to $results/NAME.csv, diagnostics to
@@ -83,23 +63,17 @@ run_config() {
       --no-header --label "$name" --origin-progress "$origin_progress" --target-wait "$wait" "$@"
   ) >"$results/$name.csv" 2>"$results/$name.err"
   status=$?
-  clean_shm
+  bench_clean_shm
   return $status
 }
 
+# One line of words for a launch's status.
 describe_status() {
-  case $1 in
-    0) echo "ok" ;;
-    124) echo "TIMED OUT after ${timeout} s" ;;
-    *) echo "FAILED (exit status $1)" ;;
-  esac
+  bench_describe_status "$1" "$timeout"
 }
 
-started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-{
-  echo "# bench/run-tp.sh, started $started on $(uname -n), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# options: ${*:-(defaults)}; bind-to $bind; origin progress $origin_progress"
-} >"$csv.tmp"
+bench_csv_begin "$csv" "" \
+  "options: ${*:-(defaults)}; bind-to $bind; origin progress $origin_progress"
 
 echo "floor: loopback TCP and memcpy ..." >&2
 "$build/bench/floor_bench" "$@" >>"$csv.tmp" 2>"$results/floor.err"
@@ -129,12 +103,8 @@ done
 mv "$csv.tmp" "$csv"
 
 # ---- plots ----
-if command -v gnuplot >/dev/null 2>&1; then
-  gnuplot -e "csv='$csv'; outdir='$results'; subtitle=' ($started)'" "$here/plot-tp.gp" \
-    2>"$results/plot.err" || echo "run-tp.sh: gnuplot failed, see $results/plot.err" >&2
-else
-  echo "run-tp.sh: gnuplot not found, no plots (apt-get install gnuplot-nox)" >&2
-fi
+bench_gnuplot "$here/plot-tp.gp" "$results/plot.err" \
+  -e "csv='$csv'; outdir='$results'; subtitle=' ($started)'"
 
 # ---- summary: sizes 8 B / 4 KiB / 64 KiB / 1 MiB, as in TRANSPORTS.md ----
 echo

@@ -26,9 +26,9 @@
 #include "core/common.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "testsuite/lib/tp_test.h"
 #include "transport/transport.h"
 
-#define TIMEOUT_MS 20000
 #define MAXP 4
 #define REGION (1u << 20)
 #define CTR_OFF 0        /* B's counter, in B's region */
@@ -37,85 +37,9 @@
 #define NC_ADDS 2000     /* additions C makes */
 #define NTESTS 22
 
-static int test_num;
-static int failures;
+/* ---- the load on A (B and C run tpt_progress_main) ---- */
 
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
-{
-    va_list ap;
-
-    printf("%sok %d - ", cond ? "" : "not ", ++test_num);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    if (!cond) {
-        failures++;
-        printf("# last error: %s\n", praas_errmsg());
-    }
-    fflush(stdout);
-}
-
-static void bail(const char *what, int rc)
-{
-    printf("Bail out! %s: %s (%s)\n", what, praas_err_name(rc), praas_errmsg());
-    exit(1);
-}
-
-static tp_ctx_t *open_ctx(const tp_ops_t *ops, int rank)
-{
-    tp_config_t cfg = {.rank = rank, .size = 2, .max_size = MAXP};
-    tp_ctx_t *ctx;
-    int rc = tp_open(ops, &cfg, &ctx);
-
-    if (rc)
-        bail("tp_open", rc);
-    return ctx;
-}
-
-static void *get_addr(tp_ctx_t *ctx, size_t *len_p)
-{
-    static unsigned char buf[MAXP][4096];
-    static int n;
-    size_t len = sizeof(buf[0]);
-    int rc = tp_addr_get(ctx, buf[n], &len);
-
-    if (rc)
-        bail("tp_addr_get", rc);
-    *len_p = len;
-    return buf[n++];
-}
-
-static tp_rkey_t *key_of(tp_ctx_t *owner, tp_mr_t *mr, tp_ctx_t *user, int owner_rank)
-{
-    unsigned char blob[1024];
-    size_t len = sizeof(blob);
-    tp_rkey_t *rk;
-    int rc = tp_mr_pack(owner, mr, blob, &len);
-
-    if (rc)
-        bail("tp_mr_pack", rc);
-    rc = tp_rkey_unpack(user, owner_rank, blob, len, &rk);
-    if (rc)
-        bail("tp_rkey_unpack", rc);
-    return rk;
-}
-
-/* ---- progress threads (B and C) and the load on A ---- */
-
-static atomic_int stop_progress, stop_load;
-
-static void *progress_main(void *arg)
-{
-    tp_ctx_t *ctx = arg;
-
-    while (!atomic_load(&stop_progress))
-        if (tp_progress(ctx) == 0)
-            sched_yield();
-    return NULL;
-}
-
+static atomic_int stop_load;
 static tp_ctx_t *ctx_a, *ctx_b, *ctx_c;
 static tp_rkey_t *a_rkey_b;
 static uint64_t load_adds;
@@ -133,7 +57,7 @@ static void *load_main(void *arg)
         tp_comp_init(&comp);
         rc = tp_atomic(ctx_a, 1, TP_AOP_ADD, 8, 1, 0, &old, a_rkey_b, CTR_OFF, &comp);
         if (!rc)
-            rc = tp_comp_wait(ctx_a, &comp, TIMEOUT_MS);
+            rc = tp_comp_wait(ctx_a, &comp, TPT_TIMEOUT_MS);
         if (rc) {
             load_rc = rc;
             break;
@@ -141,20 +65,6 @@ static void *load_main(void *arg)
         load_adds++;
     }
     return NULL;
-}
-
-/* Progress ctx (besides its own threads) until *flag reaches want. */
-static int wait_flag(tp_ctx_t *ctx, atomic_int *flag, int want)
-{
-    uint64_t deadline = core_deadline(TIMEOUT_MS);
-
-    while (atomic_load(flag) < want) {
-        if (tp_progress(ctx) == 0)
-            sched_yield();
-        if (core_expired(deadline))
-            return 0;
-    }
-    return 1;
 }
 
 /* ---- active messages: C pings A and B, they answer from the handler ---- */
@@ -187,15 +97,15 @@ static void on_pong(void *arg, int src, const void *hdr, size_t hdr_len, const v
 static int comp_op(tp_ctx_t *ctx, int rc, tp_comp_t *comp)
 {
     if (!rc)
-        rc = tp_comp_wait(ctx, comp, TIMEOUT_MS);
+        rc = tp_comp_wait(ctx, comp, TPT_TIMEOUT_MS);
     return rc;
 }
 
 int main(void)
 {
-    const char *name = getenv("PRAAS_TRANSPORT") ? getenv("PRAAS_TRANSPORT") : "ucx";
+    const char *name;
     const tp_ops_t *ops;
-    const void *addrs[MAXP];
+    void *addrs[MAXP];
     size_t lens[MAXP];
     unsigned char *mem_b, *mem_c, *src, *dst;
     tp_mr_t *mr_b, *mr_c;
@@ -206,24 +116,9 @@ int main(void)
     uint64_t old;
     int rc;
 
-    alarm(300);
-    if (getenv("PRAAS_LOG") && core_log_parse(getenv("PRAAS_LOG")) >= 0)
-        core_log_setup(core_log_parse(getenv("PRAAS_LOG")), "tp_join");
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    printf("1..%d\n", NTESTS);
-    rc = tp_lookup(name, &ops);
-    if (rc)
-        bail("tp_lookup", rc);
-
-    ctx_a = open_ctx(ops, 0);
-    ctx_b = open_ctx(ops, 1);
-    addrs[0] = get_addr(ctx_a, &lens[0]);
-    addrs[1] = get_addr(ctx_b, &lens[1]);
-    if ((rc = tp_connect(ctx_a, 2, addrs, lens)) != 0)
-        bail("tp_connect A", rc);
-    if ((rc = tp_connect(ctx_b, 2, addrs, lens)) != 0)
-        bail("tp_connect B", rc);
-    ok(ctx_a->max_peers == MAXP, "a world of 2 has room for %d peers", ctx_a->max_peers);
+    name = tpt_start("tp_join", NTESTS, &ops);
+    tpt_pair(ops, MAXP, &ctx_a, &ctx_b, addrs, lens);
+    tpt_ok(ctx_a->max_peers == MAXP, "a world of 2 has room for %d peers", ctx_a->max_peers);
     tp_am_register(ctx_a, AM_PING, on_ping, ctx_a);
     tp_am_register(ctx_b, AM_PING, on_ping, ctx_b);
 
@@ -234,60 +129,60 @@ int main(void)
     memset(mem_b, 0, REGION);
     memset(mem_c, 0, REGION);
     if ((rc = tp_mr_reg(ctx_b, mem_b, REGION, &mr_b)) != 0)
-        bail("tp_mr_reg B", rc);
-    a_rkey_b = key_of(ctx_b, mr_b, ctx_a, 1);
+        tpt_bail("tp_mr_reg B", rc);
+    a_rkey_b = tpt_key(ctx_b, mr_b, ctx_a, 1, NULL, NULL);
 
     /* Bad input, before anything runs. */
     rc = tp_open(ops, &(tp_config_t){.rank = MAXP, .size = 2, .max_size = MAXP}, &bad);
-    ok(rc == PRAAS_ERR_INVALID, "a rank at the maximum is refused: %s", praas_errmsg());
+    tpt_ok(rc == PRAAS_ERR_INVALID, "a rank at the maximum is refused: %s", praas_errmsg());
     rc = tp_connect_peer(ctx_a, MAXP, addrs[1], lens[1]);
-    ok(rc == PRAAS_ERR_INVALID, "peer %d (past the maximum) is refused: %s", MAXP,
-       praas_errmsg());
+    tpt_ok(rc == PRAAS_ERR_INVALID, "peer %d (past the maximum) is refused: %s", MAXP,
+           praas_errmsg());
     rc = tp_connect_peer(ctx_a, -1, addrs[1], lens[1]);
-    ok(rc == PRAAS_ERR_INVALID, "peer -1 is refused: %s", praas_errmsg());
+    tpt_ok(rc == PRAAS_ERR_INVALID, "peer -1 is refused: %s", praas_errmsg());
     rc = tp_connect_peer(ctx_a, 1, addrs[1], lens[1]);
-    ok(rc == PRAAS_ERR_STATE, "a peer connected twice is refused: %s", praas_errmsg());
+    tpt_ok(rc == PRAAS_ERR_STATE, "a peer connected twice is refused: %s", praas_errmsg());
     rc = tp_connect_peer(ctx_a, 3, NULL, 0);
-    ok(rc != 0, "an empty address is refused: %s", praas_errmsg());
+    tpt_ok(rc != 0, "an empty address is refused: %s", praas_errmsg());
     rc = tp_am_send(ctx_a, 3, AM_PING, NULL, 0, "hello", 5);
-    ok(rc == PRAAS_ERR_STATE, "a message to a peer never connected: %s", praas_errmsg());
+    tpt_ok(rc == PRAAS_ERR_STATE, "a message to a peer never connected: %s", praas_errmsg());
     tp_comp_init(&comp);
     rc = tp_atomic(ctx_a, 3, TP_AOP_ADD, 8, 1, 0, NULL, a_rkey_b, CTR_OFF, &comp);
-    ok(rc == PRAAS_ERR_STATE, "an atomic to a peer never connected: %s", praas_errmsg());
+    tpt_ok(rc == PRAAS_ERR_STATE, "an atomic to a peer never connected: %s", praas_errmsg());
 
     /* The load runs while C joins. */
-    atomic_store(&stop_progress, 0);
+    atomic_store(&tpt_stop_progress, 0);
     atomic_store(&stop_load, 0);
-    if (pthread_create(&prog_b, NULL, progress_main, ctx_b) != 0 ||
+    if (pthread_create(&prog_b, NULL, tpt_progress_main, ctx_b) != 0 ||
         pthread_create(&load, NULL, load_main, NULL) != 0)
-        bail("pthread_create", PRAAS_ERR_INTERNAL);
+        tpt_bail("pthread_create", PRAAS_ERR_INTERNAL);
     usleep(50000);
 
-    ctx_c = open_ctx(ops, 2);
-    addrs[2] = get_addr(ctx_c, &lens[2]);
+    ctx_c = tpt_open(ops, 2, MAXP);
+    addrs[2] = tpt_addr(ctx_c, &lens[2]);
     tp_am_register(ctx_c, AM_PONG, on_pong, NULL);
     rc = tp_connect_peer(ctx_a, 2, addrs[2], lens[2]);
     if (!rc)
         rc = tp_connect_peer(ctx_b, 2, addrs[2], lens[2]);
-    ok(rc == 0, "A and B connect the joiner while A works");
+    tpt_ok(rc == 0, "A and B connect the joiner while A works");
     rc = 0;
     for (int p = 0; p < 3 && !rc; p++)
         rc = tp_connect_peer(ctx_c, p, addrs[p], lens[p]);
-    ok(rc == 0, "the joiner connects A, B and itself");
+    tpt_ok(rc == 0, "the joiner connects A, B and itself");
     if (rc)
-        bail("tp_connect_peer", rc);
-    if (pthread_create(&prog_c, NULL, progress_main, ctx_c) != 0)
-        bail("pthread_create", PRAAS_ERR_INTERNAL);
+        tpt_bail("tp_connect_peer", rc);
+    if (pthread_create(&prog_c, NULL, tpt_progress_main, ctx_c) != 0)
+        tpt_bail("pthread_create", PRAAS_ERR_INTERNAL);
 
     /* C adds to B's counter alongside A. */
-    c_rkey_b = key_of(ctx_b, mr_b, ctx_c, 1);
+    c_rkey_b = tpt_key(ctx_b, mr_b, ctx_c, 1, NULL, NULL);
     rc = 0;
     for (int i = 0; i < NC_ADDS && !rc; i++) {
         tp_comp_init(&comp);
         rc = comp_op(ctx_c, tp_atomic(ctx_c, 1, TP_AOP_ADD, 8, 1, 0, &old, c_rkey_b, CTR_OFF,
                                       &comp), &comp);
     }
-    ok(rc == 0, "the joiner made %d fetch-adds on B's counter", NC_ADDS);
+    tpt_ok(rc == 0, "the joiner made %d fetch-adds on B's counter", NC_ADDS);
 
     /* C puts into B and gets it back. */
     for (size_t i = 0; i < DATA_LEN; i++)
@@ -295,28 +190,28 @@ int main(void)
     tp_comp_init(&comp);
     rc = comp_op(ctx_c, tp_put(ctx_c, 1, src, DATA_LEN, c_rkey_b, DATA_OFF, &comp), &comp);
     if (!rc)
-        rc = tp_flush(ctx_c, 1, TIMEOUT_MS);
-    ok(rc == 0 && memcmp(mem_b + DATA_OFF, src, DATA_LEN) == 0,
-       "the joiner's put of %d bytes is in B's memory", DATA_LEN);
+        rc = tp_flush(ctx_c, 1, TPT_TIMEOUT_MS);
+    tpt_ok(rc == 0 && memcmp(mem_b + DATA_OFF, src, DATA_LEN) == 0,
+           "the joiner's put of %d bytes is in B's memory", DATA_LEN);
     memset(dst, 0, DATA_LEN);
     tp_comp_init(&comp);
     rc = comp_op(ctx_c, tp_get(ctx_c, 1, dst, DATA_LEN, c_rkey_b, DATA_OFF, &comp), &comp);
-    ok(rc == 0 && memcmp(dst, src, DATA_LEN) == 0, "the joiner gets the same bytes back");
+    tpt_ok(rc == 0 && memcmp(dst, src, DATA_LEN) == 0, "the joiner gets the same bytes back");
 
     /* Active messages from the joiner, answered from A's and B's handlers. */
     rc = tp_am_send(ctx_c, 0, AM_PING, NULL, 0, "hello", 5);
     if (!rc)
         rc = tp_am_send(ctx_c, 1, AM_PING, NULL, 0, "hello", 5);
-    if (!rc && !wait_flag(ctx_c, &pongs, 2))
+    if (!rc && !tpt_wait_flag(ctx_c, &pongs, 2))
         rc = PRAAS_ERR_TIMEOUT;
-    ok(rc == 0 && atomic_load(&ping_from_c) == 2,
-       "messages joiner -> A, B and their replies arrive (%d pongs)", atomic_load(&pongs));
+    tpt_ok(rc == 0 && atomic_load(&ping_from_c) == 2,
+           "messages joiner -> A, B and their replies arrive (%d pongs)", atomic_load(&pongs));
 
     /* A and B work on the joiner's memory. */
     if ((rc = tp_mr_reg(ctx_c, mem_c, REGION, &mr_c)) != 0)
-        bail("tp_mr_reg C", rc);
-    b_rkey_c = key_of(ctx_c, mr_c, ctx_b, 2);
-    a_rkey_c = key_of(ctx_c, mr_c, ctx_a, 2);
+        tpt_bail("tp_mr_reg C", rc);
+    b_rkey_c = tpt_key(ctx_c, mr_c, ctx_b, 2, NULL, NULL);
+    a_rkey_c = tpt_key(ctx_c, mr_c, ctx_a, 2, NULL, NULL);
     tp_comp_init(&comp);
     rc = comp_op(ctx_b, tp_atomic(ctx_b, 2, TP_AOP_ADD, 8, 5, 0, &old, b_rkey_c, CTR_OFF,
                                   &comp), &comp);
@@ -324,36 +219,36 @@ int main(void)
     if (!rc)
         rc = comp_op(ctx_a, tp_atomic(ctx_a, 2, TP_AOP_ADD, 8, 7, 0, &old, a_rkey_c, CTR_OFF,
                                       &comp), &comp);
-    ok(rc == 0 && old == 5, "A's fetch-add on the joiner sees B's (old %" PRIu64 ")", old);
+    tpt_ok(rc == 0 && old == 5, "A's fetch-add on the joiner sees B's (old %" PRIu64 ")", old);
     tp_comp_init(&comp);
     rc = comp_op(ctx_a, tp_put(ctx_a, 2, src, DATA_LEN, a_rkey_c, DATA_OFF, &comp), &comp);
     if (!rc)
-        rc = tp_flush(ctx_a, 2, TIMEOUT_MS);
-    ok(rc == 0 && memcmp(mem_c + DATA_OFF, src, DATA_LEN) == 0,
-       "A's put is in the joiner's memory");
+        rc = tp_flush(ctx_a, 2, TPT_TIMEOUT_MS);
+    tpt_ok(rc == 0 && memcmp(mem_c + DATA_OFF, src, DATA_LEN) == 0,
+           "A's put is in the joiner's memory");
 
     /* Stop the load; every addition is in B's counter. */
     atomic_store(&stop_load, 1);
     pthread_join(load, NULL);
-    ok(load_rc == 0, "A's load ran without an error (%" PRIu64 " adds)", load_adds);
-    rc = tp_flush(ctx_a, -1, TIMEOUT_MS);
+    tpt_ok(load_rc == 0, "A's load ran without an error (%" PRIu64 " adds)", load_adds);
+    rc = tp_flush(ctx_a, -1, TPT_TIMEOUT_MS);
     if (!rc)
-        rc = tp_flush(ctx_c, -1, TIMEOUT_MS);
-    ok(rc == 0, "A and the joiner flush all peers");
+        rc = tp_flush(ctx_c, -1, TPT_TIMEOUT_MS);
+    tpt_ok(rc == 0, "A and the joiner flush all peers");
     {
         uint64_t ctr, cc;
         memcpy(&ctr, mem_b + CTR_OFF, 8);
         memcpy(&cc, mem_c + CTR_OFF, 8);
-        ok(ctr == load_adds + NC_ADDS,
-           "B's counter %" PRIu64 " = A's %" PRIu64 " + the joiner's %d", ctr, load_adds,
-           NC_ADDS);
-        ok(cc == 12, "the joiner's counter %" PRIu64 " = 5 + 7", cc);
+        tpt_ok(ctr == load_adds + NC_ADDS,
+               "B's counter %" PRIu64 " = A's %" PRIu64 " + the joiner's %d", ctr, load_adds,
+               NC_ADDS);
+        tpt_ok(cc == 12, "the joiner's counter %" PRIu64 " = 5 + 7", cc);
     }
-    ok(load_adds > 0, "A kept working through the join");
-    ok(strncmp(tp_describe(ctx_c), name, strlen(name)) == 0, "joiner describes itself: %s",
-       tp_describe(ctx_c));
+    tpt_ok(load_adds > 0, "A kept working through the join");
+    tpt_ok(strncmp(tp_describe(ctx_c), name, strlen(name)) == 0, "joiner describes itself: %s",
+           tp_describe(ctx_c));
 
-    atomic_store(&stop_progress, 1);
+    atomic_store(&tpt_stop_progress, 1);
     pthread_join(prog_b, NULL);
     pthread_join(prog_c, NULL);
     tp_rkey_release(ctx_a, a_rkey_c);
@@ -369,5 +264,7 @@ int main(void)
     free(mem_c);
     free(src);
     free(dst);
-    return failures ? 1 : 0;
+    for (int p = 0; p < 3; p++)
+        free(addrs[p]);
+    return tpt_exit(NTESTS);
 }

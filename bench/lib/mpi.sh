@@ -1,38 +1,13 @@
 # What the benchmark scripts that build MPI programs and launch them beside
 # praas share (run-rma.sh, run-coll.sh, run-mpi-rma.sh, run-sgd.sh): the
 # build with an MPI compiler wrapper, one launch of N workers under praas-run,
-# Open MPI's or MPICH's mpirun (each with a timeout), the words for a
-# launch's exit status, the clean-up of /dev/shm and the gnuplot call.
+# Open MPI's or MPICH's mpirun (each with a timeout).
 #
-# Source it after setting
-#   src     the source tree (absolute)
-#   build   the build tree (absolute): launcher/praas-run, launcher/praas-mpicc
+# Source it after bench/lib/common.sh (src, build, bench_ncpu,
+# bench_clean_shm) and after setting
 #   logs    a directory for the build logs (build-WRAPPER.err)
 # Every function leaves the caller's environment as it found it; their own
 # variables start with _m (plain sh has no local variables).
-
-bench_ncpu=$(nproc 2>/dev/null || echo 1)
-
-# bench_describe_status STATUS TIMEOUT: one line of words for a launch's
-# exit status (124 and 137 are timeout(1)'s: the run outlived TIMEOUT s).
-bench_describe_status() {
-  case $1 in
-    0) echo "ok" ;;
-    124|137) echo "TIMED OUT after $2 s" ;;
-    127) echo "NOT RUN (missing program)" ;;
-    *) echo "FAILED (exit status $1)" ;;
-  esac
-}
-
-# libfabric shm leaves /dev/shm/<pid>:* behind when a worker dies: remove
-# the files of processes that no longer exist (never a live one's).
-bench_clean_shm() {
-  for _mf in /dev/shm/[0-9]*:*; do
-    [ -e "$_mf" ] || continue
-    _mpid=${_mf#/dev/shm/}; _mpid=${_mpid%%:*}
-    kill -0 "$_mpid" 2>/dev/null || rm -f "$_mf"
-  done
-}
 
 # mpi_build WRAPPER OUTPUT SOURCE...: compile SOURCE... and bench/bench.c
 # (paths relative to the source tree) into OUTPUT with an MPI compiler
@@ -148,20 +123,4 @@ mpi_launch() {
   _mst=$?
   bench_clean_shm
   return $_mst
-}
-
-# bench_gnuplot SCRIPT LOG -e EXPR ...: run gnuplot on SCRIPT with the -e
-# options given; a missing gnuplot or a failure is said on stderr (the data
-# is still in the CSV files).
-bench_gnuplot() {
-  _mgp=$1 _mlog=$2
-  shift 2
-  if ! command -v gnuplot >/dev/null 2>&1; then
-    echo "${0##*/}: gnuplot not found, no plots (apt-get install gnuplot-nox)" >&2
-    return 1
-  fi
-  gnuplot "$@" "$_mgp" 2>"$_mlog" || {
-    echo "${0##*/}: gnuplot failed, see $_mlog" >&2
-    return 1
-  }
 }

@@ -349,30 +349,20 @@ static int route_proc_get(struct praas_control *ctl, const char *id, struct cp_r
     return cp_reply_json(rep, 200, view);
 }
 
-/* Delete a process. Deleting its record first makes the deletion happen
- * once (a second DELETE gets 404) and stops new sessions from registering;
- * the rest is then swept by prefix. A process re-created under the same id
- * while the sweep runs may lose sessions to it: ids are meant to be used
- * once. */
-static int route_proc_delete(struct praas_control *ctl, const char *id, struct cp_reply *rep)
+/* Delete the session record of every rank record of process id (those of
+ * the ranks registered; a record naming no valid session is passed over).
+ * The rank records stay. Returns 0 or a store error. */
+static int cp_del_rank_sessions(struct praas_control *ctl, const char *id)
 {
     char key[CP_KEY_MAX];
     struct cp_kv *items;
     size_t n;
     int rc;
 
-    cp_key_proc(key, id);
-    rc = cp_store_del(ctl->store, key);
-    if (rc == PRAAS_ERR_NOT_FOUND)
-        return cp_reply_error(rep, 404, "no process '%s'", id);
-    if (rc < 0)
-        return cp_reply_store(rep, rc, "deleting a process");
-    cp_sl_proc_deleted(ctl, id);
-
     cp_key_rank_prefix(key, id);
     rc = cp_store_scan(ctl->store, key, 1, &items, &n);
     if (rc < 0)
-        goto err_store;
+        return rc;
     for (size_t i = 0; i < n; i++) {
         json_t *rec = json_loadb(items[i].val, items[i].len, 0, NULL);
         const char *sid = json_string_value(json_object_get(rec, "id"));
@@ -384,17 +374,51 @@ static int route_proc_delete(struct praas_control *ctl, const char *id, struct c
         json_decref(rec);
     }
     cp_kv_free(items, n);
+    return 0;
+}
 
-    snprintf(key, sizeof(key), "praas:proc:%s:", id);
-    rc = cp_store_scan(ctl->store, key, 0, &items, &n);
+/* Delete every key that starts with prefix (one already gone counts as
+ * deleted). Returns 0 or the first store error, which stops it. */
+static int cp_del_prefix(struct praas_control *ctl, const char *prefix)
+{
+    struct cp_kv *items;
+    size_t n;
+    int rc = cp_store_scan(ctl->store, prefix, 0, &items, &n);
+
     if (rc < 0)
-        goto err_store;
+        return rc;
     for (size_t i = 0; i < n && rc >= 0; i++) {
         rc = cp_store_del(ctl->store, items[i].key);
         if (rc == PRAAS_ERR_NOT_FOUND)
             rc = 0;
     }
     cp_kv_free(items, n);
+    return rc < 0 ? rc : 0;
+}
+
+/* Delete a process. Deleting its record first makes the deletion happen
+ * once (a second DELETE gets 404) and stops new sessions from registering;
+ * the rest is then swept by prefix. A process re-created under the same id
+ * while the sweep runs may lose sessions to it: ids are meant to be used
+ * once. */
+static int route_proc_delete(struct praas_control *ctl, const char *id, struct cp_reply *rep)
+{
+    char key[CP_KEY_MAX];
+    int rc;
+
+    cp_key_proc(key, id);
+    rc = cp_store_del(ctl->store, key);
+    if (rc == PRAAS_ERR_NOT_FOUND)
+        return cp_reply_error(rep, 404, "no process '%s'", id);
+    if (rc < 0)
+        return cp_reply_store(rep, rc, "deleting a process");
+    cp_sl_proc_deleted(ctl, id);
+
+    rc = cp_del_rank_sessions(ctl, id);
+    if (rc < 0)
+        goto err_store;
+    snprintf(key, sizeof(key), "praas:proc:%s:", id);
+    rc = cp_del_prefix(ctl, key);
     if (rc < 0)
         goto err_store;
     rc = cp_store_srem(ctl->store, CP_KEY_PROCS, id);
@@ -520,36 +544,13 @@ static int cp_run_sweep(struct praas_control *ctl, const char *id)
 {
     static const char *const subs[] = {"ranks", "fence:", "objclaim:", "rank:", "view"};
     char key[CP_KEY_MAX];
-    struct cp_kv *items;
-    size_t n;
-    int rc;
+    int rc = cp_del_rank_sessions(ctl, id);
 
-    cp_key_rank_prefix(key, id);
-    rc = cp_store_scan(ctl->store, key, 1, &items, &n);
     if (rc < 0)
         return rc;
-    for (size_t i = 0; i < n; i++) {
-        json_t *rec = json_loadb(items[i].val, items[i].len, 0, NULL);
-        const char *sid = json_string_value(json_object_get(rec, "id"));
-        char skey[CP_KEY_MAX];
-        if (sid && cp_ident_ok(sid, strlen(sid))) {
-            cp_key_session(skey, sid);
-            cp_store_del(ctl->store, skey);
-        }
-        json_decref(rec);
-    }
-    cp_kv_free(items, n);
     for (size_t s = 0; s < PRAAS_ARRAY_SIZE(subs); s++) {
         snprintf(key, sizeof(key), "praas:proc:%s:%s", id, subs[s]);
-        rc = cp_store_scan(ctl->store, key, 0, &items, &n);
-        if (rc < 0)
-            return rc;
-        for (size_t i = 0; i < n && rc >= 0; i++) {
-            rc = cp_store_del(ctl->store, items[i].key);
-            if (rc == PRAAS_ERR_NOT_FOUND)
-                rc = 0;
-        }
-        cp_kv_free(items, n);
+        rc = cp_del_prefix(ctl, key);
         if (rc < 0)
             return rc;
     }

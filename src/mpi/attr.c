@@ -16,13 +16,6 @@ typedef struct pm_keyval {
     void *extra;
 } pm_keyval_t;
 
-#define PM_GET_COMM(c, comm, call)                                                            \
-    PM_CHECK_INIT(call);                                                                      \
-    pm_comm_t *c = pm_comm(comm);                                                             \
-    if (!c)                                                                                   \
-    return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_COMM, call, "%#x is not a communicator",       \
-                       (unsigned)(comm))
-
 int pm_attrs_copy(pm_attr_t *from, MPI_Comm old, pm_attr_t **to, MPI_Comm comm,
                   const char *call)
 {
@@ -55,6 +48,7 @@ int pm_keyval_create(int kind, void (*copy)(void), void (*del)(void), void *extr
     pm_keyval_t *kv;
     int rc;
 
+    PM_CHECK_INIT(call);
     if (!keyval_p)
         return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_ARG, call, "NULL output");
     kv = calloc(1, sizeof(*kv));
@@ -71,8 +65,10 @@ int pm_keyval_create(int kind, void (*copy)(void), void (*del)(void), void *extr
 
 int pm_keyval_free(int kind, int *keyval_p, const char *call)
 {
-    pm_keyval_t *kv = keyval_p ? pm_handle_get(PM_KEYVAL, *keyval_p) : NULL;
+    pm_keyval_t *kv;
 
+    PM_CHECK_INIT(call);
+    kv = keyval_p ? pm_handle_get(PM_KEYVAL, *keyval_p) : NULL;
     if (!kv || kv->kind != kind)
         return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_KEYVAL, call, "not a keyval of this kind");
     /* Attributes still set keep using it: the object stays, only the
@@ -143,9 +139,8 @@ int pm_attr_get(pm_attr_t *list, int keyval, void *val_p, int *flag_p)
     return MPI_SUCCESS;
 }
 
-int pm_attr_delete(pm_attr_t **list, int kind, int handle, int keyval, const char *call)
+static int pm_attr_delete(pm_attr_t **list, int kind, int handle, int keyval)
 {
-    (void)call;
     for (pm_attr_t **pp = list; *pp; pp = &(*pp)->next) {
         pm_attr_t *a = *pp;
         if (a->keyval != keyval)
@@ -159,31 +154,55 @@ int pm_attr_delete(pm_attr_t **list, int kind, int handle, int keyval, const cha
     return MPI_ERR_KEYVAL;
 }
 
+/* Raise class cls on the object, a failure about keyval (why: words). */
+static int pm_attr_fail(int kind, int handle, int cls, const char *call, int keyval,
+                        const char *why)
+{
+    if (kind == PM_WIN)
+        return pm_err_win(handle, cls, call, "keyval %#x%s", (unsigned)keyval, why);
+    return pm_err_comm(handle, cls, call, "keyval %#x%s", (unsigned)keyval, why);
+}
+
+int pm_attr_set_call(pm_attr_t **list, int kind, int handle, int keyval, void *val,
+                     const char *call)
+{
+    int rc = pm_attr_set(list, kind, handle, keyval, val, call);
+
+    if (rc)
+        return pm_attr_fail(kind, handle, rc, call, keyval,
+                            kind == PM_WIN ? ": not a window keyval, or its callback failed"
+                                           : ": not a communicator keyval, or its callback failed");
+    return MPI_SUCCESS;
+}
+
+int pm_attr_delete_call(pm_attr_t **list, int kind, int handle, int keyval, const char *call)
+{
+    int rc = pm_attr_delete(list, kind, handle, keyval);
+
+    if (rc)
+        return pm_attr_fail(kind, handle, rc, call, keyval,
+                            " is not set, or its delete callback failed");
+    return MPI_SUCCESS;
+}
+
 PRAAS_API int MPI_Comm_create_keyval(MPI_Comm_copy_attr_function *copy_fn,
                                      MPI_Comm_delete_attr_function *delete_fn, int *keyval,
                                      void *extra_state)
 {
-    PM_CHECK_INIT("MPI_Comm_create_keyval");
     return pm_keyval_create(PM_COMM, (void (*)(void))copy_fn, (void (*)(void))delete_fn,
                             extra_state, keyval, "MPI_Comm_create_keyval");
 }
 
 PRAAS_API int MPI_Comm_free_keyval(int *keyval)
 {
-    PM_CHECK_INIT("MPI_Comm_free_keyval");
     return pm_keyval_free(PM_COMM, keyval, "MPI_Comm_free_keyval");
 }
 
 PRAAS_API int MPI_Comm_set_attr(MPI_Comm comm, int keyval, void *attribute_val)
 {
-    int rc;
-
     PM_GET_COMM(c, comm, "MPI_Comm_set_attr");
-    rc = pm_attr_set(&c->attrs, PM_COMM, comm, keyval, attribute_val, "MPI_Comm_set_attr");
-    return rc ? pm_err_comm(comm, rc, "MPI_Comm_set_attr",
-                            "keyval %#x: not a communicator keyval, or its callback failed",
-                            (unsigned)keyval)
-              : MPI_SUCCESS;
+    return pm_attr_set_call(&c->attrs, PM_COMM, comm, keyval, attribute_val,
+                            "MPI_Comm_set_attr");
 }
 
 PRAAS_API int MPI_Comm_get_attr(MPI_Comm comm, int keyval, void *attribute_val, int *flag)
@@ -220,14 +239,8 @@ PRAAS_API int MPI_Comm_get_attr(MPI_Comm comm, int keyval, void *attribute_val, 
 
 PRAAS_API int MPI_Comm_delete_attr(MPI_Comm comm, int keyval)
 {
-    int rc;
-
     PM_GET_COMM(c, comm, "MPI_Comm_delete_attr");
-    rc = pm_attr_delete(&c->attrs, PM_COMM, comm, keyval, "MPI_Comm_delete_attr");
-    return rc ? pm_err_comm(comm, rc, "MPI_Comm_delete_attr",
-                            "keyval %#x is not set, or its delete callback failed",
-                            (unsigned)keyval)
-              : MPI_SUCCESS;
+    return pm_attr_delete_call(&c->attrs, PM_COMM, comm, keyval, "MPI_Comm_delete_attr");
 }
 
 /* The predefined callbacks. */

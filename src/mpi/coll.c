@@ -23,13 +23,6 @@
 
 #include "mpi/pm.h"
 
-#define PM_GET_COLL_COMM(c, comm, call)                                                       \
-    PM_CHECK_INIT(call);                                                                      \
-    pm_comm_t *c = pm_comm(comm);                                                             \
-    if (!c)                                                                                   \
-    return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_COMM, call, "%#x is not a communicator",       \
-                       (unsigned)(comm))
-
 static const void *pm_in_place(const void *buf)
 {
     return buf == MPI_IN_PLACE ? PRAAS_IN_PLACE : buf;
@@ -150,7 +143,7 @@ static int pm_barrier(MPI_Comm comm, MPI_Request *req, const char *call)
     pm_sched_t *s;
     int rc;
 
-    PM_GET_COLL_COMM(c, comm, call);
+    PM_GET_COMM(c, comm, call);
     PM_CHECK_REQ(c, req, call);
     if (pm_coll_sched(c, req)) {
         if (!(s = pm_coll_new(c, &rc, call)))
@@ -179,7 +172,7 @@ static int pm_bcast(void *buffer, int count, MPI_Datatype datatype, int root, MP
     pm_type_t *t;
     int rc;
 
-    PM_GET_COLL_COMM(c, comm, call);
+    PM_GET_COMM(c, comm, call);
     PM_CHECK_REQ(c, req, call);
     if ((rc = pm_coll_type(c, call, "buffer", count, datatype, &t)) ||
         (rc = pm_coll_root(c, root, call)))
@@ -261,7 +254,7 @@ static int pm_reduction(int kind, const void *send, void *recv, int count, MPI_D
     size_t n;
     int rc;
 
-    PM_GET_COLL_COMM(c, comm, call);
+    PM_GET_COMM(c, comm, call);
     PM_CHECK_REQ(c, req, call);
     if ((rc = pm_coll_type(c, call, "", count, dt, &t)))
         return rc;
@@ -432,14 +425,17 @@ static int pm_coll_move(pm_comm_t *c, int kind, const void *send, size_t scount,
     return rc;
 }
 
-static int pm_allgather(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
-                        void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm,
-                        MPI_Request *req, const char *call)
+/* Allgather and alltoall (kind PM_MV_ALLGATHER or PM_MV_ALLTOALL): the
+ * receive side is checked at every rank, the send side too unless sendbuf
+ * is MPI_IN_PLACE, and the two must hold the same type signature. */
+static int pm_all_move(int kind, const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                       void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm,
+                       MPI_Request *req, const char *call)
 {
     pm_type_t *st = NULL, *rt;
     int rc;
 
-    PM_GET_COLL_COMM(c, comm, call);
+    PM_GET_COMM(c, comm, call);
     PM_CHECK_REQ(c, req, call);
     if ((rc = pm_coll_type(c, call, "receive", recvcount, recvtype, &rt)))
         return rc;
@@ -447,138 +443,107 @@ static int pm_allgather(const void *sendbuf, int sendcount, MPI_Datatype sendtyp
         ((rc = pm_coll_type(c, call, "send", sendcount, sendtype, &st)) ||
          (rc = pm_coll_match(c, call, sendcount, st, recvcount, rt))))
         return rc;
-    return pm_coll_move(c, PM_MV_ALLGATHER, sendbuf, (size_t)sendcount, st, recvbuf,
-                        (size_t)recvcount, rt, 0, req, call);
+    return pm_coll_move(c, kind, sendbuf, (size_t)sendcount, st, recvbuf, (size_t)recvcount,
+                        rt, 0, req, call);
 }
 
 PRAAS_API int MPI_Allgather(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                             void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm)
 {
-    return pm_allgather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, NULL,
-                        "MPI_Allgather");
+    return pm_all_move(PM_MV_ALLGATHER, sendbuf, sendcount, sendtype, recvbuf, recvcount,
+                       recvtype, comm, NULL, "MPI_Allgather");
 }
 
 PRAAS_API int MPI_Iallgather(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                              void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm,
                              MPI_Request *request)
 {
-    return pm_allgather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm,
-                        PM_REQ_ARG(request), "MPI_Iallgather");
+    return pm_all_move(PM_MV_ALLGATHER, sendbuf, sendcount, sendtype, recvbuf, recvcount,
+                       recvtype, comm, PM_REQ_ARG(request), "MPI_Iallgather");
 }
 
-static int pm_gather(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-                     int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm,
-                     MPI_Request *req, const char *call)
+/* Gather and scatter (kind PM_MV_GATHER or PM_MV_SCATTER) at root. The
+ * root's side (the receive side of a gather, the send side of a scatter)
+ * is checked at the root only; the other side at every rank unless its
+ * buffer is MPI_IN_PLACE, which only the root may pass. */
+static int pm_rooted_move(int kind, const void *sendbuf, int sendcount, MPI_Datatype sendtype,
+                          void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
+                          MPI_Comm comm, MPI_Request *req, const char *call)
 {
+    int gather = kind == PM_MV_GATHER;
+    /* The root's side and the other side. */
+    const char *root_side = gather ? "receive" : "send";
+    const char *other_side = gather ? "send" : "receive";
+    int root_count = gather ? recvcount : sendcount, other_count = gather ? sendcount : recvcount;
+    MPI_Datatype root_dt = gather ? recvtype : sendtype, other_dt = gather ? sendtype : recvtype;
+    const void *other_buf = gather ? sendbuf : recvbuf;
     pm_type_t *st = NULL, *rt = NULL;
+    pm_type_t **root_t = gather ? &rt : &st, **other_t = gather ? &st : &rt;
     int rc;
 
-    PM_GET_COLL_COMM(c, comm, call);
+    PM_GET_COMM(c, comm, call);
     PM_CHECK_REQ(c, req, call);
     if ((rc = pm_coll_root(c, root, call)))
         return rc;
-    if (c->rank == root && (rc = pm_coll_type(c, call, "receive", recvcount, recvtype, &rt)))
+    if (c->rank == root && (rc = pm_coll_type(c, call, root_side, root_count, root_dt, root_t)))
         return rc;
-    if (sendbuf != MPI_IN_PLACE && (rc = pm_coll_type(c, call, "send", sendcount, sendtype, &st)))
+    if (other_buf != MPI_IN_PLACE &&
+        (rc = pm_coll_type(c, call, other_side, other_count, other_dt, other_t)))
         return rc;
     if (st && rt && (rc = pm_coll_match(c, call, sendcount, st, recvcount, rt)))
         return rc;
     if (!st && !rt)
         return pm_err_comm(comm, MPI_ERR_ARG, call,
-                           "MPI_IN_PLACE is for the root's send buffer only");
-    return pm_coll_move(c, PM_MV_GATHER, sendbuf, (size_t)sendcount, st, recvbuf,
-                        (size_t)recvcount, rt, root, req, call);
+                           "MPI_IN_PLACE is for the root's %s buffer only", other_side);
+    return pm_coll_move(c, kind, sendbuf, (size_t)sendcount, st, recvbuf, (size_t)recvcount, rt,
+                        root, req, call);
 }
 
 PRAAS_API int MPI_Gather(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                          void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
                          MPI_Comm comm)
 {
-    return pm_gather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
-                     NULL, "MPI_Gather");
+    return pm_rooted_move(PM_MV_GATHER, sendbuf, sendcount, sendtype, recvbuf, recvcount,
+                          recvtype, root, comm, NULL, "MPI_Gather");
 }
 
 PRAAS_API int MPI_Igather(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                           void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
                           MPI_Comm comm, MPI_Request *request)
 {
-    return pm_gather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
-                     PM_REQ_ARG(request), "MPI_Igather");
-}
-
-static int pm_scatter(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-                      int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm,
-                      MPI_Request *req, const char *call)
-{
-    pm_type_t *st = NULL, *rt = NULL;
-    int rc;
-
-    PM_GET_COLL_COMM(c, comm, call);
-    PM_CHECK_REQ(c, req, call);
-    if ((rc = pm_coll_root(c, root, call)))
-        return rc;
-    if (c->rank == root && (rc = pm_coll_type(c, call, "send", sendcount, sendtype, &st)))
-        return rc;
-    if (recvbuf != MPI_IN_PLACE &&
-        (rc = pm_coll_type(c, call, "receive", recvcount, recvtype, &rt)))
-        return rc;
-    if (st && rt && (rc = pm_coll_match(c, call, sendcount, st, recvcount, rt)))
-        return rc;
-    if (!st && !rt)
-        return pm_err_comm(comm, MPI_ERR_ARG, call,
-                           "MPI_IN_PLACE is for the root's receive buffer only");
-    return pm_coll_move(c, PM_MV_SCATTER, sendbuf, (size_t)sendcount, st, recvbuf,
-                        (size_t)recvcount, rt, root, req, call);
+    return pm_rooted_move(PM_MV_GATHER, sendbuf, sendcount, sendtype, recvbuf, recvcount,
+                          recvtype, root, comm, PM_REQ_ARG(request), "MPI_Igather");
 }
 
 PRAAS_API int MPI_Scatter(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                           void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
                           MPI_Comm comm)
 {
-    return pm_scatter(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
-                      NULL, "MPI_Scatter");
+    return pm_rooted_move(PM_MV_SCATTER, sendbuf, sendcount, sendtype, recvbuf, recvcount,
+                          recvtype, root, comm, NULL, "MPI_Scatter");
 }
 
 PRAAS_API int MPI_Iscatter(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                            void *recvbuf, int recvcount, MPI_Datatype recvtype, int root,
                            MPI_Comm comm, MPI_Request *request)
 {
-    return pm_scatter(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
-                      PM_REQ_ARG(request), "MPI_Iscatter");
-}
-
-static int pm_alltoall(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-                       int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Request *req,
-                       const char *call)
-{
-    pm_type_t *st = NULL, *rt;
-    int rc;
-
-    PM_GET_COLL_COMM(c, comm, call);
-    PM_CHECK_REQ(c, req, call);
-    if ((rc = pm_coll_type(c, call, "receive", recvcount, recvtype, &rt)))
-        return rc;
-    if (sendbuf != MPI_IN_PLACE &&
-        ((rc = pm_coll_type(c, call, "send", sendcount, sendtype, &st)) ||
-         (rc = pm_coll_match(c, call, sendcount, st, recvcount, rt))))
-        return rc;
-    return pm_coll_move(c, PM_MV_ALLTOALL, sendbuf, (size_t)sendcount, st, recvbuf,
-                        (size_t)recvcount, rt, 0, req, call);
+    return pm_rooted_move(PM_MV_SCATTER, sendbuf, sendcount, sendtype, recvbuf, recvcount,
+                          recvtype, root, comm, PM_REQ_ARG(request), "MPI_Iscatter");
 }
 
 PRAAS_API int MPI_Alltoall(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                            void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm)
 {
-    return pm_alltoall(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, NULL,
-                       "MPI_Alltoall");
+    return pm_all_move(PM_MV_ALLTOALL, sendbuf, sendcount, sendtype, recvbuf, recvcount,
+                       recvtype, comm, NULL, "MPI_Alltoall");
 }
 
 PRAAS_API int MPI_Ialltoall(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
                             void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm,
                             MPI_Request *request)
 {
-    return pm_alltoall(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm,
-                       PM_REQ_ARG(request), "MPI_Ialltoall");
+    return pm_all_move(PM_MV_ALLTOALL, sendbuf, sendcount, sendtype, recvbuf, recvcount,
+                       recvtype, comm, PM_REQ_ARG(request), "MPI_Ialltoall");
 }
 
 /* The profiling interface: the calls of this file under their PMPI_ names. */

@@ -99,16 +99,21 @@ static int32_t pm_ctx_propose(void)
     return atomic_fetch_add(&pm_next_ctx, 1);
 }
 
-#define PM_GET_COMM(c, comm, call)                                                            \
-    PM_CHECK_INIT(call);                                                                      \
-    pm_comm_t *c = pm_comm(comm);                                                             \
-    if (!c)                                                                                   \
-    return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_COMM, call, "%#x is not a communicator",       \
-                       (unsigned)(comm))
+void pm_sched_allgather(pm_sched_t *s, pm_comm_t *c, const void *mine, size_t len, void *all)
+{
+    pm_type_t *bt = pm_type(MPI_BYTE);
+
+    memcpy((char *)all + (size_t)c->rank * len, mine, len);
+    for (int r = 0; r < c->size; r++)
+        if (r != c->rank) {
+            pm_sched_recv(s, r, (char *)all + (size_t)r * len, len, bt);
+            pm_sched_send(s, r, mine, len, bt);
+        }
+    pm_sched_barrier(s);
+}
 
 int pm_comm_allgather(pm_comm_t *c, const void *mine, size_t len, void *all, const char *call)
 {
-    pm_type_t *bt = pm_type(MPI_BYTE);
     pm_sched_t *s;
     int rc;
 
@@ -125,13 +130,7 @@ int pm_comm_allgather(pm_comm_t *c, const void *mine, size_t len, void *all, con
     s = pm_sched_new(c);
     if (!s)
         return pm_err_comm(c->handle, MPI_ERR_NO_MEM, call, "no memory");
-    memcpy((char *)all + (size_t)c->rank * len, mine, len);
-    for (int r = 0; r < c->size; r++)
-        if (r != c->rank) {
-            pm_sched_recv(s, r, (char *)all + (size_t)r * len, len, bt);
-            pm_sched_send(s, r, mine, len, bt);
-        }
-    pm_sched_barrier(s);
+    pm_sched_allgather(s, c, mine, len, all);
     return pm_sched_run(s, call);
 }
 

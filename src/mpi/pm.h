@@ -136,7 +136,8 @@ typedef struct pm_errh {
 void pm_errh_ref(MPI_Errhandler h);
 void pm_errh_unref(MPI_Errhandler h);
 
-/* ---- attributes (comm.c) ---- */
+/* ---- attributes (attr.c) ----
+ * kind is PM_COMM or PM_WIN, handle the communicator or window. */
 typedef struct pm_attr {
     struct pm_attr *next;
     int keyval;
@@ -144,10 +145,16 @@ typedef struct pm_attr {
 } pm_attr_t;
 /* Run delete callbacks and free every attribute of an object. */
 int pm_attrs_clear(pm_attr_t **list, int kind, int handle);
+/* Set keyval's value; an MPI class on failure, raised on nothing. */
 int pm_attr_set(pm_attr_t **list, int kind, int handle, int keyval, void *val,
                 const char *call);
 int pm_attr_get(pm_attr_t *list, int keyval, void *val_p, int *flag_p);
-int pm_attr_delete(pm_attr_t **list, int kind, int handle, int keyval, const char *call);
+/* MPI_Comm_set_attr and MPI_Win_set_attr, MPI_Comm_delete_attr and
+ * MPI_Win_delete_attr: a failure is raised on the object. */
+int pm_attr_set_call(pm_attr_t **list, int kind, int handle, int keyval, void *val,
+                     const char *call);
+int pm_attr_delete_call(pm_attr_t **list, int kind, int handle, int keyval, const char *call);
+/* MPI_*_create_keyval and MPI_*_free_keyval for kind, MPI usable or not. */
 int pm_keyval_create(int kind, void (*copy)(void), void (*del)(void), void *extra,
                      int *keyval_p, const char *call);
 int pm_keyval_free(int kind, int *keyval_p, const char *call);
@@ -181,6 +188,15 @@ typedef struct pm_comm {
 } pm_comm_t;
 
 pm_comm_t *pm_comm(MPI_Comm comm);
+/* The start of an MPI call about a communicator: MPI must be usable (else
+ * the call returns MPI_ERR_OTHER) and comm a communicator (else it returns
+ * MPI_ERR_COMM, raised on MPI_COMM_WORLD); declares c, its object. */
+#define PM_GET_COMM(c, comm, call)                                                            \
+    PM_CHECK_INIT(call);                                                                      \
+    pm_comm_t *c = pm_comm(comm);                                                             \
+    if (!c)                                                                                   \
+    return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_COMM, call, "%#x is not a communicator",       \
+                       (unsigned)(comm))
 /* Whether a communicator's group is the world's (windows and collectives
  * map onto praas's world). */
 static inline int pm_comm_is_world(const pm_comm_t *c)
@@ -334,6 +350,13 @@ typedef struct pm_win {
 } pm_win_t;
 
 pm_win_t *pm_win(MPI_Win win);
+/* The same for a call about a window: declares w, or returns MPI_ERR_WIN. */
+#define PM_GET_WIN(w, win, call)                                                              \
+    PM_CHECK_INIT(call);                                                                      \
+    pm_win_t *w = pm_win(win);                                                                \
+    if (!w)                                                                                   \
+    return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_WIN, call, "%#x is not a window",              \
+                       (unsigned)(win))
 /* The world rank (praas's target) of window rank r. */
 static inline int pm_win_world(const pm_win_t *w, int r)
 {
@@ -497,6 +520,10 @@ int pm_sched_finish(pm_sched_t *s);
 int pm_sched_request(pm_sched_t *s, MPI_Request *req_p, const char *call);
 /* Advance a collective request (block: to its end); whether it is done. */
 int pm_sched_req_poll(pm_req_t *r, int block, const char *call);
+/* pm_comm_allgather's exchange (comm.c) as steps of s on c: mine is copied
+ * to its place in all, sent to every other member, and their bytes
+ * received (n - 1 of each, then a barrier). Buffers live until s ends. */
+void pm_sched_allgather(pm_sched_t *s, pm_comm_t *c, const void *mine, size_t len, void *all);
 
 /* The collectives as schedules (nbcoll.c), for any communicator. Buffers
  * as MPI gives them (MPI_IN_PLACE included); arguments already checked. */

@@ -19,13 +19,6 @@ static void *pm_bsend_buf;
 static int pm_bsend_size = -1; /* -1: no buffer attached */
 static pthread_mutex_t pm_bsend_lock = PTHREAD_MUTEX_INITIALIZER;
 
-#define PM_GET_P2P_COMM(c, comm, call)                                                        \
-    PM_CHECK_INIT(call);                                                                      \
-    pm_comm_t *c = pm_comm(comm);                                                             \
-    if (!c)                                                                                   \
-    return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_COMM, call, "%#x is not a communicator",       \
-                       (unsigned)(comm))
-
 /* Check a buffer description. */
 static int pm_p2p_type(pm_comm_t *c, const char *call, int count, MPI_Datatype dt,
                        pm_type_t **t_p)
@@ -84,7 +77,7 @@ static int pm_send(const void *buf, int count, MPI_Datatype dt, int dest, int ta
     pm_type_t *t;
     int rc;
 
-    PM_GET_P2P_COMM(c, comm, call);
+    PM_GET_COMM(c, comm, call);
     if ((rc = pm_p2p_type(c, call, count, dt, &t)) || (rc = pm_p2p_rank(c, call, dest, 0)) ||
         (rc = pm_p2p_tag(c, call, tag, 0)))
         return rc;
@@ -248,7 +241,7 @@ PRAAS_API int MPI_Recv(void *buf, int count, MPI_Datatype datatype, int source, 
     pm_req_t *r;
     int rc;
 
-    PM_GET_P2P_COMM(c, comm, "MPI_Recv");
+    PM_GET_COMM(c, comm, "MPI_Recv");
     if ((rc = pm_irecv(c, buf, count, datatype, source, tag, &r, "MPI_Recv")))
         return rc;
     if (!r) {
@@ -264,7 +257,7 @@ PRAAS_API int MPI_Irecv(void *buf, int count, MPI_Datatype datatype, int source,
     pm_req_t *r;
     int rc;
 
-    PM_GET_P2P_COMM(c, comm, "MPI_Irecv");
+    PM_GET_COMM(c, comm, "MPI_Irecv");
     if (!request)
         return pm_err_comm(comm, MPI_ERR_ARG, "MPI_Irecv", "NULL request");
     if ((rc = pm_irecv(c, buf, count, datatype, source, tag, &r, "MPI_Irecv")))
@@ -288,7 +281,7 @@ PRAAS_API int MPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype send
     pm_req_t *r;
     int rc;
 
-    PM_GET_P2P_COMM(c, comm, "MPI_Sendrecv");
+    PM_GET_COMM(c, comm, "MPI_Sendrecv");
     if ((rc = pm_irecv(c, recvbuf, recvcount, recvtype, source, recvtag, &r, "MPI_Sendrecv")))
         return rc;
     rc = pm_send(sendbuf, sendcount, sendtype, dest, sendtag, comm, PM_MODE_STD, NULL,
@@ -317,7 +310,7 @@ PRAAS_API int MPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, 
     size_t len;
     int rc;
 
-    PM_GET_P2P_COMM(c, comm, "MPI_Sendrecv_replace");
+    PM_GET_COMM(c, comm, "MPI_Sendrecv_replace");
     if ((rc = pm_p2p_type(c, "MPI_Sendrecv_replace", count, datatype, &t)) ||
         (rc = pm_p2p_rank(c, "MPI_Sendrecv_replace", dest, 0)) ||
         (rc = pm_p2p_tag(c, "MPI_Sendrecv_replace", sendtag, 0)))
@@ -359,7 +352,7 @@ static int pm_probe(int source, int tag, MPI_Comm comm, int block, int *flag,
     int src, tg, found;
     MPI_Count bytes;
 
-    PM_GET_P2P_COMM(c, comm, call);
+    PM_GET_COMM(c, comm, call);
     if (!block && !flag)
         return pm_err_comm(comm, MPI_ERR_ARG, call, "NULL flag");
     if ((found = pm_p2p_rank(c, call, source, 1)) || (found = pm_p2p_tag(c, call, tag, 1)))
@@ -421,7 +414,7 @@ static int pm_mprobe(int source, int tag, MPI_Comm comm, int block, int *flag,
     int src, tg, rc;
     void *msg;
 
-    PM_GET_P2P_COMM(c, comm, call);
+    PM_GET_COMM(c, comm, call);
     if ((!block && !flag) || !message)
         return pm_err_comm(comm, MPI_ERR_ARG, call, "NULL flag or message");
     if ((rc = pm_p2p_rank(c, call, source, 1)) || (rc = pm_p2p_tag(c, call, tag, 1)))
@@ -559,7 +552,7 @@ static int pm_persist_init(int is_send, int mode, const void *buf, int count, MP
     pm_req_t *r;
     int rc;
 
-    PM_GET_P2P_COMM(c, comm, call);
+    PM_GET_COMM(c, comm, call);
     if (!request)
         return pm_err_comm(comm, MPI_ERR_ARG, call, "NULL request");
     if ((rc = pm_p2p_type(c, call, count, dt, &t)) ||

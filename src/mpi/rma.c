@@ -23,13 +23,6 @@
 
 #define PM_SKIP (-1) /* the target is MPI_PROC_NULL: nothing to do */
 
-#define PM_GET_WIN(w, win, call)                                                              \
-    PM_CHECK_INIT(call);                                                                      \
-    pm_win_t *w = pm_win(win);                                                                \
-    if (!w)                                                                                   \
-    return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_WIN, call, "%#x is not a window",              \
-                       (unsigned)(win))
-
 /* Check one side's count and datatype. */
 static int pm_side(pm_win_t *w, const char *call, const char *side, int count,
                    MPI_Datatype dt, pm_type_t **t_p)

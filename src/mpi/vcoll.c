@@ -20,13 +20,6 @@
 #include "coll/coll.h"
 #include "mpi/pm.h"
 
-#define PM_GET_VCOMM(c, comm, call)                                                           \
-    PM_CHECK_INIT(call);                                                                      \
-    pm_comm_t *c = pm_comm(comm);                                                             \
-    if (!c)                                                                                   \
-    return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_COMM, call, "%#x is not a communicator",       \
-                       (unsigned)(comm))
-
 static int pm_vtype(pm_comm_t *c, const char *call, const char *side, MPI_Datatype dt,
                     pm_type_t **t_p)
 {
@@ -94,42 +87,57 @@ static int pm_block_copy(pm_comm_t *c, const void *src, size_t sc, pm_type_t *st
     return MPI_SUCCESS;
 }
 
-static int pm_gatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
-                      const int recvcounts[], const int displs[], MPI_Datatype recvtype,
-                      int root, MPI_Comm comm, MPI_Request *req, const char *call)
+/* Gatherv (gather 1) and Scatterv (gather 0) at root. Every rank has one
+ * block (one_buf, one_count, one_dt: its send block in a gather, its
+ * receive block in a scatter; MPI_IN_PLACE at the root only); the root has
+ * one block per rank in vbuf at displs (counts, vdt: what it receives in a
+ * gather, what it sends in a scatter), its own copied locally. */
+static int pm_rooted_v(int gather, const void *one_buf, int one_count, MPI_Datatype one_dt,
+                       const void *vbuf, const int counts[], const int displs[],
+                       MPI_Datatype vdt, int root, MPI_Comm comm, MPI_Request *req,
+                       const char *call)
 {
-    pm_type_t *st = NULL, *rt = NULL;
+    const char *one_side = gather ? "send" : "receive", *v_side = gather ? "receive" : "send";
+    pm_type_t *ot = NULL, *vt = NULL;
     pm_xfer_t *x, one;
+    void *mine;
     int rc, n = 0;
 
-    PM_GET_VCOMM(c, comm, call);
+    PM_GET_COMM(c, comm, call);
     if (root < 0 || root >= c->size)
         return pm_err_comm(comm, MPI_ERR_ROOT, call, "root %d is not in the %d ranks", root,
                            c->size);
-    if (sendbuf != MPI_IN_PLACE && ((rc = pm_vtype(c, call, "send", sendtype, &st))))
+    if (one_buf != MPI_IN_PLACE && ((rc = pm_vtype(c, call, one_side, one_dt, &ot))))
         return rc;
-    if (sendbuf != MPI_IN_PLACE && sendcount < 0)
-        return pm_err_comm(comm, MPI_ERR_COUNT, call, "send count %d", sendcount);
-    if (sendbuf == MPI_IN_PLACE && c->rank != root)
+    if (one_buf != MPI_IN_PLACE && one_count < 0)
+        return pm_err_comm(comm, MPI_ERR_COUNT, call, "%s count %d", one_side, one_count);
+    if (one_buf == MPI_IN_PLACE && c->rank != root)
         return pm_err_comm(comm, MPI_ERR_ARG, call, "MPI_IN_PLACE is for the root only");
     if (c->rank != root) {
-        one = (pm_xfer_t){root, (void *)sendbuf, (size_t)sendcount, st};
-        return pm_exchange(c, &one, 1, NULL, 0, req, call);
+        one = (pm_xfer_t){root, (void *)one_buf, (size_t)one_count, ot};
+        return gather ? pm_exchange(c, &one, 1, NULL, 0, req, call)
+                      : pm_exchange(c, NULL, 0, &one, 1, req, call);
     }
-    if ((rc = pm_vtype(c, call, "receive", recvtype, &rt)) ||
-        (rc = pm_vcounts(c, call, recvcounts, displs)))
+    if ((rc = pm_vtype(c, call, v_side, vdt, &vt)) ||
+        (rc = pm_vcounts(c, call, counts, displs)))
         return rc;
-    if (st && (rc = pm_block_copy(c, sendbuf, (size_t)sendcount, st,
-                                  pm_at(recvbuf, displs[c->rank], rt),
-                                  (size_t)recvcounts[c->rank], rt, call)))
-        return rc;
+    mine = pm_at(vbuf, displs[c->rank], vt);
+    if (ot) {
+        rc = gather ? pm_block_copy(c, one_buf, (size_t)one_count, ot, mine,
+                                    (size_t)counts[c->rank], vt, call)
+                    : pm_block_copy(c, mine, (size_t)counts[c->rank], vt, (void *)one_buf,
+                                    (size_t)one_count, ot, call);
+        if (rc)
+            return rc;
+    }
     x = malloc(sizeof(*x) * (size_t)c->size);
     if (!x)
         return pm_err_comm(comm, MPI_ERR_NO_MEM, call, "no memory");
     for (int i = 0; i < c->size; i++)
         if (i != c->rank)
-            x[n++] = (pm_xfer_t){i, pm_at(recvbuf, displs[i], rt), (size_t)recvcounts[i], rt};
-    rc = pm_exchange(c, NULL, 0, x, n, req, call);
+            x[n++] = (pm_xfer_t){i, pm_at(vbuf, displs[i], vt), (size_t)counts[i], vt};
+    rc = gather ? pm_exchange(c, NULL, 0, x, n, req, call)
+                : pm_exchange(c, x, n, NULL, 0, req, call);
     free(x);
     return rc;
 }
@@ -138,8 +146,8 @@ PRAAS_API int MPI_Gatherv(const void *sendbuf, int sendcount, MPI_Datatype sendt
                           void *recvbuf, const int recvcounts[], const int displs[],
                           MPI_Datatype recvtype, int root, MPI_Comm comm)
 {
-    return pm_gatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, root,
-                      comm, NULL, "MPI_Gatherv");
+    return pm_rooted_v(1, sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype,
+                       root, comm, NULL, "MPI_Gatherv");
 }
 
 PRAAS_API int MPI_Igatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
@@ -149,56 +157,15 @@ PRAAS_API int MPI_Igatherv(const void *sendbuf, int sendcount, MPI_Datatype send
 {
     if (!request)
         return pm_err_comm(comm, MPI_ERR_REQUEST, "MPI_Igatherv", "NULL request");
-    return pm_gatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, root,
-                      comm, request, "MPI_Igatherv");
-}
-
-static int pm_scatterv(const void *sendbuf, const int sendcounts[], const int displs[],
-                       MPI_Datatype sendtype, void *recvbuf, int recvcount,
-                       MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Request *req,
-                       const char *call)
-{
-    pm_type_t *st = NULL, *rt = NULL;
-    pm_xfer_t *x, one;
-    int rc, n = 0;
-
-    PM_GET_VCOMM(c, comm, call);
-    if (root < 0 || root >= c->size)
-        return pm_err_comm(comm, MPI_ERR_ROOT, call, "root %d is not in the %d ranks", root,
-                           c->size);
-    if (recvbuf != MPI_IN_PLACE && ((rc = pm_vtype(c, call, "receive", recvtype, &rt))))
-        return rc;
-    if (recvbuf != MPI_IN_PLACE && recvcount < 0)
-        return pm_err_comm(comm, MPI_ERR_COUNT, call, "receive count %d", recvcount);
-    if (recvbuf == MPI_IN_PLACE && c->rank != root)
-        return pm_err_comm(comm, MPI_ERR_ARG, call, "MPI_IN_PLACE is for the root only");
-    if (c->rank != root) {
-        one = (pm_xfer_t){root, recvbuf, (size_t)recvcount, rt};
-        return pm_exchange(c, NULL, 0, &one, 1, req, call);
-    }
-    if ((rc = pm_vtype(c, call, "send", sendtype, &st)) ||
-        (rc = pm_vcounts(c, call, sendcounts, displs)))
-        return rc;
-    if (rt && (rc = pm_block_copy(c, pm_at(sendbuf, displs[c->rank], st),
-                                  (size_t)sendcounts[c->rank], st, recvbuf, (size_t)recvcount,
-                                  rt, call)))
-        return rc;
-    x = malloc(sizeof(*x) * (size_t)c->size);
-    if (!x)
-        return pm_err_comm(comm, MPI_ERR_NO_MEM, call, "no memory");
-    for (int i = 0; i < c->size; i++)
-        if (i != c->rank)
-            x[n++] = (pm_xfer_t){i, pm_at(sendbuf, displs[i], st), (size_t)sendcounts[i], st};
-    rc = pm_exchange(c, x, n, NULL, 0, req, call);
-    free(x);
-    return rc;
+    return pm_rooted_v(1, sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype,
+                       root, comm, request, "MPI_Igatherv");
 }
 
 PRAAS_API int MPI_Scatterv(const void *sendbuf, const int sendcounts[], const int displs[],
                            MPI_Datatype sendtype, void *recvbuf, int recvcount,
                            MPI_Datatype recvtype, int root, MPI_Comm comm)
 {
-    return pm_scatterv(sendbuf, sendcounts, displs, sendtype, recvbuf, recvcount, recvtype,
+    return pm_rooted_v(0, recvbuf, recvcount, recvtype, sendbuf, sendcounts, displs, sendtype,
                        root, comm, NULL, "MPI_Scatterv");
 }
 
@@ -209,7 +176,7 @@ PRAAS_API int MPI_Iscatterv(const void *sendbuf, const int sendcounts[], const i
 {
     if (!request)
         return pm_err_comm(comm, MPI_ERR_REQUEST, "MPI_Iscatterv", "NULL request");
-    return pm_scatterv(sendbuf, sendcounts, displs, sendtype, recvbuf, recvcount, recvtype,
+    return pm_rooted_v(0, recvbuf, recvcount, recvtype, sendbuf, sendcounts, displs, sendtype,
                        root, comm, request, "MPI_Iscatterv");
 }
 
@@ -224,7 +191,7 @@ static int pm_allgatherv(const void *sendbuf, int sendcount, MPI_Datatype sendty
     size_t mc;
     int rc, n = 0, me;
 
-    PM_GET_VCOMM(c, comm, call);
+    PM_GET_COMM(c, comm, call);
     me = c->rank;
     if ((rc = pm_vtype(c, call, "receive", recvtype, &rt)) ||
         (rc = pm_vcounts(c, call, recvcounts, displs)))
@@ -285,7 +252,7 @@ static int pm_alltoallv(const void *sendbuf, const int sendcounts[], const int s
     void *copy = NULL;
     int rc, n = 0, me;
 
-    PM_GET_VCOMM(c, comm, call);
+    PM_GET_COMM(c, comm, call);
     me = c->rank;
     if ((rc = pm_vtype(c, call, "receive", recvtype, &rt)) ||
         (rc = pm_vcounts(c, call, recvcounts, rdispls)))
@@ -422,7 +389,7 @@ static int pm_scan(int exclusive, const void *sendbuf, void *recvbuf, int count,
     size_t bytes;
     int rc, me, n, tag;
 
-    PM_GET_VCOMM(c, comm, call);
+    PM_GET_COMM(c, comm, call);
     if ((rc = pm_vtype(c, call, "", dt, &t)) || (rc = pm_red_check(c, op, t, &o, call)))
         return rc;
     if (count < 0)
@@ -484,7 +451,7 @@ PRAAS_API int MPI_Reduce_scatter(const void *sendbuf, void *recvbuf, const int r
     void *all;
     int rc;
 
-    PM_GET_VCOMM(c, comm, call);
+    PM_GET_COMM(c, comm, call);
     if ((rc = pm_vtype(c, call, "", datatype, &t)) || (rc = pm_red_check(c, op, t, &o, call)))
         return rc;
     if (!recvcounts)
@@ -522,7 +489,7 @@ PRAAS_API int MPI_Reduce_local(const void *inbuf, void *inoutbuf, int count,
     pm_op_t *o;
     int rc;
 
-    PM_GET_VCOMM(c, MPI_COMM_SELF, call);
+    PM_GET_COMM(c, MPI_COMM_SELF, call);
     if ((rc = pm_vtype(c, call, "", datatype, &t)) || (rc = pm_red_check(c, op, t, &o, call)))
         return rc;
     if (count < 0)

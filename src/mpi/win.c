@@ -31,13 +31,6 @@ MPI_Errhandler pm_win_errh(MPI_Win win)
     return w ? w->errh : MPI_ERRHANDLER_NULL;
 }
 
-#define PM_GET_WIN(w, win, call)                                                              \
-    PM_CHECK_INIT(call);                                                                      \
-    pm_win_t *w = pm_win(win);                                                                \
-    if (!w)                                                                                   \
-    return pm_err_comm(MPI_COMM_WORLD, MPI_ERR_WIN, call, "%#x is not a window",              \
-                       (unsigned)(win))
-
 /* Run a praas call on w's window under its lock; report its failure. */
 #define PM_WIN_DO(w, call, expr)                                                              \
     do {                                                                                      \
@@ -60,23 +53,15 @@ enum { PM_MK_CREATE, PM_MK_ALLOCATE, PM_MK_SHARED, PM_MK_DYNAMIC };
 static int pm_win_exchange(void *arg, const void *mine, size_t len, void *all)
 {
     pm_comm_t *c = arg;
-    pm_type_t *bt = pm_type(MPI_BYTE);
     pm_sched_t *s = pm_sched_new(c);
     int err;
 
     if (!s)
         return core_err(PRAAS_ERR_NOMEM, "no memory for a window exchange");
-    if (!len) {
+    if (!len)
         pm_nb_barrier(c, s);
-    } else {
-        memcpy((char *)all + (size_t)c->rank * len, mine, len);
-        for (int r = 0; r < c->size; r++)
-            if (r != c->rank) {
-                pm_sched_recv(s, r, (char *)all + (size_t)r * len, len, bt);
-                pm_sched_send(s, r, mine, len, bt);
-            }
-        pm_sched_barrier(s);
-    }
+    else
+        pm_sched_allgather(s, c, mine, len, all);
     err = pm_sched_finish(s);
     if (err == MPI_ERR_NO_MEM)
         return core_err(PRAAS_ERR_NOMEM, "no memory for a window exchange");
@@ -383,39 +368,25 @@ PRAAS_API int MPI_Win_create_keyval(MPI_Win_copy_attr_function *copy_fn,
                                     MPI_Win_delete_attr_function *delete_fn, int *keyval,
                                     void *extra_state)
 {
-    PM_CHECK_INIT("MPI_Win_create_keyval");
     return pm_keyval_create(PM_WIN, (void (*)(void))copy_fn, (void (*)(void))delete_fn,
                             extra_state, keyval, "MPI_Win_create_keyval");
 }
 
 PRAAS_API int MPI_Win_free_keyval(int *keyval)
 {
-    PM_CHECK_INIT("MPI_Win_free_keyval");
     return pm_keyval_free(PM_WIN, keyval, "MPI_Win_free_keyval");
 }
 
 PRAAS_API int MPI_Win_set_attr(MPI_Win win, int keyval, void *attribute_val)
 {
-    int rc;
-
     PM_GET_WIN(w, win, "MPI_Win_set_attr");
-    rc = pm_attr_set(&w->attrs, PM_WIN, win, keyval, attribute_val, "MPI_Win_set_attr");
-    return rc ? pm_err_win(win, rc, "MPI_Win_set_attr",
-                           "keyval %#x: not a window keyval, or its callback failed",
-                           (unsigned)keyval)
-              : MPI_SUCCESS;
+    return pm_attr_set_call(&w->attrs, PM_WIN, win, keyval, attribute_val, "MPI_Win_set_attr");
 }
 
 PRAAS_API int MPI_Win_delete_attr(MPI_Win win, int keyval)
 {
-    int rc;
-
     PM_GET_WIN(w, win, "MPI_Win_delete_attr");
-    rc = pm_attr_delete(&w->attrs, PM_WIN, win, keyval, "MPI_Win_delete_attr");
-    return rc ? pm_err_win(win, rc, "MPI_Win_delete_attr",
-                           "keyval %#x is not set, or its delete callback failed",
-                           (unsigned)keyval)
-              : MPI_SUCCESS;
+    return pm_attr_delete_call(&w->attrs, PM_WIN, win, keyval, "MPI_Win_delete_attr");
 }
 
 PRAAS_API int MPI_Win_get_group(MPI_Win win, MPI_Group *group)
