@@ -55,4 +55,6 @@ dist_man3_MANS += \
 	doc/man/praas_session_delete.3 doc/man/praas_session_metrics.3 \
 	doc/man/praas_process_metrics.3 doc/man/praas_invoke.3 doc/man/praas_invoke_async.3 \
 	doc/man/praas_call_id.3 doc/man/praas_call_test.3 doc/man/praas_call_wait.3 \
-	doc/man/praas_call_free.3 doc/man/praas_result_free.3
+	doc/man/praas_call_free.3 doc/man/praas_result_free.3 \
+	doc/man/praas_library_upload.3 doc/man/praas_library_upload_file.3 \
+	doc/man/praas_library_list.3 doc/man/praas_library_get.3 doc/man/praas_library_delete.3

@@ -54,6 +54,11 @@ static const char usage_text[] =
     "  --ping-interval MS ping every subprocess this often; one that misses 3 pings\n"
     "                     in a row is hung and killed, its live sessions lost\n"
     "                     (default 2000; 0 never)\n"
+    "  --library-dir DIR  where libraries uploaded with PUT /v1/libraries/NAME are\n"
+    "                     kept (default $PRAAS_LIBRARY_DIR, else\n"
+    "                     $TMPDIR/praas-libraries)\n"
+    "  --max-library BYTES  largest library upload, with an optional K, M or G\n"
+    "                     suffix (default 256M)\n"
     "  --port-file FILE   write the bound port to FILE once listening\n"
     "  --help             print this help and exit\n"
     "  --version          print the version and exit\n"
@@ -151,7 +156,7 @@ int main(int argc, char **argv)
 {
     enum { OPT_BIND = 256, OPT_PORT, OPT_STORE, OPT_MAX_BODY, OPT_LOG, OPT_PORT_FILE,
            OPT_HELP, OPT_VERSION, OPT_STORAGE, OPT_PROCESS_BIN, OPT_IDLE_SWAP, OPT_MAX_PAYLOAD,
-           OPT_PER_SUB, OPT_GRACE, OPT_PLACEMENT, OPT_PING };
+           OPT_PER_SUB, OPT_GRACE, OPT_PLACEMENT, OPT_PING, OPT_LIB_DIR, OPT_MAX_LIB };
     static const struct option longopts[] = {
         {"bind", required_argument, NULL, OPT_BIND},
         {"port", required_argument, NULL, OPT_PORT},
@@ -169,6 +174,8 @@ int main(int argc, char **argv)
         {"subprocess-grace", required_argument, NULL, OPT_GRACE},
         {"placement", required_argument, NULL, OPT_PLACEMENT},
         {"ping-interval", required_argument, NULL, OPT_PING},
+        {"library-dir", required_argument, NULL, OPT_LIB_DIR},
+        {"max-library", required_argument, NULL, OPT_MAX_LIB},
         {NULL, 0, NULL, 0},
     };
     praas_control_opts_t opts = {.bind = "127.0.0.1", .port = 8080, .idle_swap_ms = 300000};
@@ -242,6 +249,14 @@ int main(int argc, char **argv)
             else if ((opts.ping_interval_ms = parse_count(optarg)) <= 0)
                 return usage_error("--ping-interval '%s' is not a number of milliseconds "
                                    "(0 to 1000000)", optarg);
+            break;
+        case OPT_LIB_DIR:
+            opts.library_dir = optarg;
+            break;
+        case OPT_MAX_LIB:
+            if (core_parse_bytes(optarg, 1, SIZE_MAX, &opts.max_library) < 0)
+                return usage_error("--max-library '%s' is not a positive byte count "
+                                   "(digits with an optional K, M or G)", optarg);
             break;
         case OPT_HELP:
             fputs(usage_text, stdout);

@@ -6,6 +6,7 @@
  *   praas [--control URL] session alloc|list|show|swap|retrieve|delete ...
  *   praas [--control URL] metrics (--session SID | --process ID)
  *   praas [--control URL] invoke FUNCTION (--session SID | --process ID) ...
+ *   praas [--control URL] library upload|list|show|delete ...
  *
  * Routes answer JSON, printed as it comes (indented); invoke writes the
  * function's result as raw bytes. Exit status: 0 on success, 1 when the
@@ -18,19 +19,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <praas/client.h>
 #include <praas/errors.h>
 #include <praas/version.h>
 
+#include "client/client_int.h"
 #include "client/http.h"
 #include "core/config.h"
 
 #define EXIT_USAGE 2
 #define REQ_TIMEOUT_MS 60000
-/* Transfers at least this large show progress on a terminal. */
-#define PROGRESS_MIN (4u << 20)
+/* Transfers at least this large show progress (on a terminal, or with
+ * --progress), at most every PROGRESS_EVERY_NS. */
+#define PROGRESS_MIN (1u << 20)
+#define PROGRESS_EVERY_NS 200000000ull
 
 static const char *control;
 
@@ -40,12 +45,14 @@ static const char main_usage[] =
     "functions in them.\n"
     "\n"
     "Commands:\n"
-    "  process create --library PATH [OPTIONS]   deploy a function library\n"
+    "  process create --library PATH|NAME [OPTIONS]  deploy a function library\n"
     "  process list | show ID | delete ID\n"
     "  session alloc PROCESS [--memory BYTES]    allocate a session\n"
     "  session list PROCESS | show SID | swap SID | retrieve SID | delete SID\n"
     "  metrics (--session SID | --process ID)    usage, for billing\n"
     "  invoke FUNCTION (--session SID | --process ID) [OPTIONS]\n"
+    "  library upload NAME FILE                  upload a function library\n"
+    "  library list | show NAME | delete NAME\n"
     "\n"
     "  --control URL   the control plane (default $PRAAS_CONTROL)\n"
     "  --help          this help; 'praas COMMAND --help' for a command's\n"
@@ -78,6 +85,94 @@ static int parse_int(const char *s, long lo, long hi, long *v_p)
         return -1;
     *v_p = v;
     return 0;
+}
+
+/* ---- progress of long transfers, on stderr ---- */
+
+struct progress {
+    const char *what;   /* "upload", "invoke" */
+    int on;             /* print at all */
+    int tty;            /* redraw one line ('\r') rather than print lines */
+    uint64_t start_ns, last_ns;
+    uint64_t total;     /* the bytes to send, known up front */
+    int printed, full;  /* a line was printed; the 100% one was */
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Decide whether a transfer of total bytes shows progress: one of at least
+ * PROGRESS_MIN bytes does with --progress (mode > 0), or when stderr is a
+ * terminal (mode 0); none does with --no-progress or --quiet (mode < 0). */
+static void progress_init(struct progress *p, const char *what, int mode, uint64_t total)
+{
+    memset(p, 0, sizeof(*p));
+    p->what = what;
+    p->tty = isatty(2);
+    p->total = total;
+    p->on = mode >= 0 && total >= PROGRESS_MIN && (mode > 0 || p->tty);
+    p->start_ns = p->last_ns = now_ns();
+}
+
+/* One line: bytes sent of the total, percent, mean rate so far. */
+static void progress_line(struct progress *p, uint64_t done)
+{
+    uint64_t now = now_ns(), total = p->total;
+    double s = (double)(now - p->start_ns) / 1e9;
+    double rate = s > 0 ? (double)done / s / 1048576.0 : 0;
+    unsigned pct = total ? (unsigned)(done * 100 / total) : 100;
+
+    fprintf(stderr, "%spraas: %s %" PRIu64 "/%" PRIu64 " bytes (%u%%) %.1f MiB/s%s",
+            p->tty ? "\r" : "", p->what, done, total, pct, rate, p->tty ? "   " : "\n");
+    p->printed = 1;
+    p->full = pct >= 100;
+    p->last_ns = now;
+}
+
+/* libcurl's callback (struct cl_raw): a line every PROGRESS_EVERY_NS and
+ * one when everything is sent. */
+static int progress_curl(void *arg, uint64_t dt, uint64_t dn, uint64_t ut, uint64_t un)
+{
+    struct progress *p = arg;
+
+    (void)dt;
+    (void)dn;
+    if (!p->on || p->full)
+        return 0;
+    if (ut > p->total)
+        p->total = ut;
+    if ((p->total && un >= p->total) || now_ns() - p->last_ns >= PROGRESS_EVERY_NS)
+        progress_line(p, un);
+    return 0;
+}
+
+/* praas_progress_fn of the client library. */
+static int progress_client(void *arg, uint64_t done, uint64_t total)
+{
+    return progress_curl(arg, 0, 0, total, done);
+}
+
+/* The transfer is over: on success everything was sent, so the last line
+ * says 100% even if libcurl did not call back at the very end; a terminal's
+ * line is ended. */
+static void progress_end(struct progress *p, int ok)
+{
+    if (p->on && ok && !p->full)
+        progress_line(p, p->total);
+    if (p->printed && p->tty)
+        fputc('\n', stderr);
+}
+
+/* The progress mode of a subcommand's --progress, --no-progress and
+ * --quiet values. */
+static int progress_mode(const char *on, const char *off, const char *quiet)
+{
+    return off || quiet ? -1 : on ? 1 : 0;
 }
 
 /* One JSON request, its answer printed on stdout. */
@@ -113,6 +208,8 @@ static int parse_opts(int argc, char **argv, const struct opt *opts, size_t nopt
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         size_t k;
+        if (!only_operands && strcmp(a, "-q") == 0)
+            a = "--quiet"; /* the one short option, for commands with --quiet */
         if (only_operands || strncmp(a, "--", 2) != 0) {
             pos[npos++] = argv[i];
             continue;
@@ -163,13 +260,14 @@ static int parse_opts(int argc, char **argv, const struct opt *opts, size_t nopt
 /* ---- process ---- */
 
 static const char process_help[] =
-    "Usage: praas process create --library PATH [--id ID] [--session-memory BYTES]\n"
+    "Usage: praas process create --library PATH|NAME [--id ID] [--session-memory BYTES]\n"
     "                            [--max-functions N] [--memory-increment BYTES]\n"
     "       praas process list\n"
     "       praas process show ID\n"
     "       praas process delete ID\n"
     "Create, list, show and delete serverless processes. A process serves the\n"
-    "functions of a shared object (an absolute path on the control plane's machine)\n"
+    "functions of a shared object (an absolute path on the control plane's machine,\n"
+    "or the NAME of a library uploaded with 'praas library upload')\n"
     "in sessions of at most --session-memory bytes, each running at most\n"
     "--max-functions functions at once; session memory is a multiple of\n"
     "--memory-increment (the default memory of a session).\n";
@@ -341,74 +439,66 @@ static const char invoke_help[] =
     "  --nargs N --arg I  argument I of a multi-source invocation of N arguments\n"
     "                    (all callers give the same --id)\n"
     "  --async           print the invocation id at once, then wait for the result\n"
-    "  --quiet           print nothing on stderr but errors\n"
-    "Progress is shown on stderr for transfers over 4 MiB when it is a terminal.\n";
+    "  --progress        show the payload's progress on stderr even when it is not\n"
+    "                    a terminal\n"
+    "  --no-progress     never show progress\n"
+    "  -q, --quiet       print nothing on stderr but errors\n"
+    "A payload of 1 MiB or more shows its progress (bytes sent, percent, rate) on\n"
+    "stderr when it is a terminal. An --async invocation shows none.\n";
 
 static int read_all(const char *file, char **data_p, size_t *len_p)
 {
-    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
-    size_t len = 0, cap = 0;
-    char *data = NULL;
+    int rc = cl_read_file(file, data_p, len_p);
 
-    if (f == NULL) {
-        fprintf(stderr, "praas: cannot open --input '%s': %s\n", file, strerror(errno));
-        return -1;
-    }
-    for (;;) {
-        size_t got;
-        if (len == cap) {
-            char *grown;
-            cap = cap ? cap * 2 : 65536;
-            grown = realloc(data, cap);
-            if (grown == NULL) {
-                fprintf(stderr, "praas: no memory for the input\n");
-                free(data);
-                return -1;
-            }
-            data = grown;
-        }
-        got = fread(data + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        fprintf(stderr, "praas: cannot read --input '%s': %s\n", file, strerror(errno));
-        free(data);
-        return -1;
-    }
-    if (f != stdin)
-        fclose(f);
-    *data_p = data;
-    *len_p = len;
-    return 0;
+    return rc < 0 ? -fail(rc) : 0;
 }
 
-static int progress_cb(void *arg, uint64_t dt, uint64_t dn, uint64_t ut, uint64_t un)
+/* Invoke through the control plane's raw route with libcurl's progress
+ * (praas_invoke does the same without it); the answer into res. */
+static int invoke_raw(praas_invoke_opts_t *io, const char *sid, const char *proc,
+                      const char *fn, const char *deps, const void *payload, size_t len,
+                      struct progress *pr, praas_result_t *res)
 {
-    int *shown = arg;
+    struct cl_raw r = {.body = payload, .len = len, .progress = progress_curl,
+                       .progress_arg = pr};
+    char path[2048], *q;
+    int rc;
 
-    if (ut >= PROGRESS_MIN || dt >= PROGRESS_MIN) {
-        fprintf(stderr, "\rpraas: sent %" PRIu64 "/%" PRIu64 " KiB, received %" PRIu64 "/%"
-                PRIu64 " KiB   ", un >> 10, ut >> 10, dn >> 10, dt >> 10);
-        *shown = 1;
-    }
-    return 0;
+    r.timeout_ms = io->timeout_ms ? io->timeout_ms + 30000 : 0;
+    if (!io->id)
+        io->id = ((uint64_t)getpid() << 20 | (uint64_t)rand()) & ((1ull << 62) - 1);
+    q = path + snprintf(path, 400, "/v1/%s/%.64s/invoke/%.200s?id=%" PRIu64,
+                        sid ? "sessions" : "processes", sid ? sid : proc, fn, io->id);
+    if (io->memory)
+        q += sprintf(q, "&memory=%zu", io->memory);
+    if (io->timeout_ms)
+        q += sprintf(q, "&timeout_ms=%d", io->timeout_ms);
+    if (io->nargs)
+        q += sprintf(q, "&nargs=%d&arg=%d", io->nargs, io->arg);
+    if (deps)
+        snprintf(q, path + sizeof(path) - q, "&deps=%s", deps);
+    memset(res, 0, sizeof(*res));
+    rc = cl_http_raw(control, "POST", path, &r, NULL, &res->data, &res->len);
+    res->id = r.invocation;
+    snprintf(res->session, sizeof(res->session), "%s", r.session);
+    snprintf(res->endpoint, sizeof(res->endpoint), "%s", r.endpoint);
+    return rc;
 }
 
 static int cmd_invoke(int argc, char **argv)
 {
     PARSE(invoke_help, {"session", 1}, {"process", 1}, {"memory", 1}, {"input", 1},
           {"output", 1}, {"timeout", 1}, {"id", 1}, {"deps", 1}, {"nargs", 1}, {"arg", 1},
-          {"async", 0}, {"quiet", 0});
+          {"async", 0}, {"quiet", 0}, {"progress", 0}, {"no-progress", 0});
     praas_invoke_opts_t io = {0};
+    struct progress pr;
     praas_result_t res;
     uint64_t deps[1024];
     char *payload = NULL;
     size_t len = 0;
     const char *fn;
     FILE *out = stdout;
-    int rc, shown = 0;
+    int rc;
     long n;
 
     if (npos_ != 1)
@@ -480,39 +570,17 @@ static int cmd_invoke(int argc, char **argv)
             praas_client_close(cl);
         }
     } else {
-        /* One call through the control plane, with progress on a terminal. */
+        /* One call through the control plane; a payload that shows its
+         * progress goes by the raw route, to see the transfer. */
         praas_client_t *cl;
+        progress_init(&pr, "invoke", progress_mode(v_[12], v_[13], v_[11]), len);
         rc = praas_client_open(control, &cl);
         if (rc == 0) {
-            if (isatty(2) && !v_[11]) {
-                /* The raw route, to see the transfer. */
-                struct cl_raw r = {.body = payload, .len = len, .progress = progress_cb,
-                                   .progress_arg = &shown};
-                char path[2048], *q;
-                r.timeout_ms = io.timeout_ms ? io.timeout_ms + 30000 : 0;
-                if (!io.id)
-                    io.id = ((uint64_t)getpid() << 20 | (uint64_t)rand()) & ((1ull << 62) - 1);
-                q = path + snprintf(path, 200, v_[0] ? "/v1/sessions/%.64s/invoke/%.200s?id=%"
-                                    PRIu64 : "/v1/processes/%.64s/invoke/%.200s?id=%" PRIu64,
-                                    v_[0] ? v_[0] : v_[1], fn, io.id);
-                if (io.memory)
-                    q += sprintf(q, "&memory=%zu", io.memory);
-                if (io.timeout_ms)
-                    q += sprintf(q, "&timeout_ms=%d", io.timeout_ms);
-                if (io.nargs)
-                    q += sprintf(q, "&nargs=%d&arg=%d", io.nargs, io.arg);
-                if (v_[7])
-                    snprintf(q, path + sizeof(path) - q, "&deps=%s", v_[7]);
-                memset(&res, 0, sizeof(res));
-                rc = cl_http_raw(control, "POST", path, &r, NULL, &res.data, &res.len);
-                if (shown)
-                    fputc('\n', stderr);
-                res.id = r.invocation;
-                snprintf(res.session, sizeof(res.session), "%s", r.session);
-                snprintf(res.endpoint, sizeof(res.endpoint), "%s", r.endpoint);
-            } else {
+            if (pr.on)
+                rc = invoke_raw(&io, v_[0], v_[1], fn, v_[7], payload, len, &pr, &res);
+            else
                 rc = praas_invoke(cl, v_[0], fn, payload, len, &io, &res);
-            }
+            progress_end(&pr, rc == 0);
             praas_client_close(cl);
         }
     }
@@ -537,13 +605,121 @@ static int cmd_invoke(int argc, char **argv)
     return rc ? 1 : 0;
 }
 
+/* ---- library ---- */
+
+static const char library_help[] =
+    "Usage: praas library upload NAME FILE [--progress | --no-progress | -q]\n"
+    "       praas library list\n"
+    "       praas library show NAME\n"
+    "       praas library delete NAME\n"
+    "Upload a function library (a shared object; FILE '-' is stdin) to the control\n"
+    "plane under NAME (1 to 64 of [A-Za-z0-9_.-], not starting with '.'), replacing\n"
+    "one of that name; list the uploaded libraries with their size and SHA-256, show\n"
+    "one, or delete one (refused while a process uses it). A process then serves\n"
+    "it with 'praas process create --library NAME'.\n"
+    "\n"
+    "  --progress      show the upload's progress on stderr even when it is not a\n"
+    "                  terminal\n"
+    "  --no-progress   never show progress\n"
+    "  -q, --quiet     print nothing on stderr but errors\n"
+    "An upload of 1 MiB or more shows its progress (bytes sent, percent, rate) on\n"
+    "stderr when it is a terminal.\n";
+
+static json_t *library_json(const praas_library_info_t *li)
+{
+    return json_pack("{s:s, s:I, s:s, s:s}", "name", li->name, "size", (json_int_t)li->size,
+                     "sha256", li->sha256, "uploaded", li->uploaded);
+}
+
+/* Print a JSON value (taken) on stdout, indented. */
+static int print_json(json_t *v)
+{
+    json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', stdout);
+    json_decref(v);
+    return 0;
+}
+
+/* library upload NAME FILE: the file is read here, so that its size is
+ * known before deciding on progress. */
+static int library_upload(praas_client_t *cl, const char *name, const char *file, int mode)
+{
+    praas_library_info_t li;
+    struct progress pr;
+    char *data;
+    size_t len;
+    int rc;
+
+    if (read_all(file, &data, &len) < 0)
+        return 1;
+    progress_init(&pr, "upload", mode, len);
+    rc = praas_library_upload(cl, name, data, len, pr.on ? progress_client : NULL, &pr, &li);
+    progress_end(&pr, rc == 0);
+    free(data);
+    if (rc < 0)
+        return fail(rc);
+    return print_json(library_json(&li));
+}
+
+static int cmd_library(int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : NULL;
+    praas_library_info_t li, *list = NULL;
+    praas_client_t *cl;
+    size_t n = 0;
+    int rc, npos;
+    json_t *arr;
+
+    if (sub == NULL || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+        fputs(library_help, sub ? stdout : stderr);
+        return sub ? 0 : EXIT_USAGE;
+    }
+    if (strcmp(sub, "upload") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0 &&
+        strcmp(sub, "delete") != 0)
+        return usage_error("unknown library command '%s' (upload, list, show, delete)", sub);
+    argc--;
+    argv++;
+    PARSE(library_help, {"progress", 0}, {"no-progress", 0}, {"quiet", 0});
+    npos = sub[0] == 'u' ? 2 : sub[0] == 'l' ? 0 : 1;
+    if (npos_ != npos)
+        return usage_error(npos == 2 ? "library %s needs NAME and FILE"
+                           : npos ? "library %s needs one NAME" : "library %s takes no "
+                           "argument", sub);
+    rc = praas_client_open(control, &cl);
+    if (rc < 0)
+        return fail(rc);
+    if (sub[0] == 'u') {
+        rc = library_upload(cl, pos_[0], pos_[1], progress_mode(v_[0], v_[1], v_[2]));
+        praas_client_close(cl);
+        return rc;
+    }
+    if (sub[0] == 'l')
+        rc = praas_library_list(cl, &list, &n);
+    else if (sub[0] == 's')
+        rc = praas_library_get(cl, pos_[0], &li);
+    else
+        rc = praas_library_delete(cl, pos_[0]);
+    praas_client_close(cl);
+    if (rc < 0)
+        return fail(rc);
+    if (sub[0] == 's')
+        return print_json(library_json(&li));
+    if (sub[0] == 'd')
+        return print_json(json_pack("{s:s}", "deleted", pos_[0]));
+    arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, library_json(&list[i]));
+    free(list);
+    return print_json(json_pack("{s:o}", "libraries", arr));
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
         const char *name;
         int (*fn)(int argc, char **argv);
     } cmds[] = {{"process", cmd_process}, {"session", cmd_session}, {"metrics", cmd_metrics},
-                {"invoke", cmd_invoke}};
+                {"invoke", cmd_invoke}, {"library", cmd_library}};
     int i = 1;
 
     while (i < argc && strncmp(argv[i], "--", 2) == 0) {
@@ -584,5 +760,6 @@ int main(int argc, char **argv)
         }
         return cmds[k].fn(argc - i, argv + i);
     }
-    return usage_error("unknown command '%s' (process, session, metrics, invoke)", argv[i]);
+    return usage_error("unknown command '%s' (process, session, metrics, invoke, "
+                       "library)", argv[i]);
 }

@@ -89,7 +89,9 @@ enum rma_access { RMA_ACCESS_NONE, RMA_ACCESS_FENCE, RMA_ACCESS_PSCW, RMA_ACCESS
  * the group's allgather: every member calls it in the same order, with
  * blobs of one length; all[i * len] receives member i's blob, and len 0 is
  * a barrier. It returns 0 or a negative praas error (with core_err()). The
- * world's windows use core_exchange() and core_barrier() instead. */
+ * windows of the world-level API span the members of the view they were
+ * created in (memb NULL in the starting view, where they are the world) and
+ * use core_exchange_in() over that view instead. */
 typedef struct rma_group {
     int n;
     const int *ranks; /* world ranks of the members, this worker among them */
@@ -105,6 +107,8 @@ struct praas_win {
     int nmemb, me;
     int *memb;
     rma_group_t grp;           /* group windows: the members' exchange */
+    uint64_t view;             /* others: the view whose members it spans
+                                  (core_exchange_in; memb NULL in view 0) */
     praas_win_flavor_t flavor;
     int direct;                /* the shared-memory path (see above) */
     void *base;                /* this rank's memory */
@@ -177,7 +181,8 @@ static inline int rma_is_memb(praas_win_t win, int r)
 int rma_win_new_group(const rma_group_t *g, praas_win_flavor_t flavor, void *base, size_t size,
                       int disp_unit, praas_win_t *win_p);
 
-/* Wait for every member of win (core_barrier for the world's windows). */
+/* Wait for every member of win (core_exchange_in over the view of the
+ * world-level API's windows: PRAAS_ERR_STATE once that view is gone). */
 int rma_win_barrier(praas_win_t win);
 
 /* The window with this id, or NULL (for the target side of messages). */

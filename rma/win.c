@@ -157,8 +157,8 @@ static int rma_xchg(praas_win_t win, const void *mine, size_t len, void *all)
     unsigned char *tmp;
     int rc;
 
-    if (!win->memb)
-        return core_exchange(mine, len, all, (int)core_cfg()->op_timeout_ms);
+    if (!win->grp.exchange)
+        return core_exchange_in(win->view, mine, len, all, (int)core_cfg()->op_timeout_ms);
     tmp = malloc(len * (size_t)win->nmemb + 1);
     if (!tmp)
         return core_err(PRAAS_ERR_NOMEM, "no memory for an exchange of %d x %zu bytes",
@@ -172,8 +172,8 @@ static int rma_xchg(praas_win_t win, const void *mine, size_t len, void *all)
 
 int rma_win_barrier(praas_win_t win)
 {
-    if (!win->memb)
-        return core_barrier((int)core_cfg()->op_timeout_ms);
+    if (!win->grp.exchange)
+        return core_exchange_in(win->view, NULL, 0, NULL, (int)core_cfg()->op_timeout_ms);
     return win->grp.exchange(win->grp.arg, NULL, 0, NULL);
 }
 
@@ -310,15 +310,45 @@ static void rma_win_unregister(praas_win_t win)
     atomic_compare_exchange_strong(&rma_table[win->id % RMA_MAX_WINDOWS], &expected, NULL);
 }
 
+/* Make win span the members of the view installed (g NULL: the
+ * world-level API), as one unit of exchanges (core_exchange_begin, which
+ * the caller ends): in the starting view of a worker that did not join,
+ * the world (memb NULL); else a group of the view's members in ascending
+ * world ranks, targets[] sized for every rank slot. */
+static int rma_win_over_view(praas_win_t win)
+{
+    int n = 0, rc;
+
+    rc = core_exchange_begin(&win->view, (int)core_cfg()->op_timeout_ms);
+    if (rc)
+        return rc;
+    if (win->view == 0 && !core_joined())
+        return 0;
+    win->size = core_world_max();
+    win->memb = malloc(sizeof(int) * (size_t)win->size);
+    if (!win->memb)
+        return core_err(PRAAS_ERR_NOMEM, "no memory for a window of %d ranks", win->size);
+    rc = core_view_members(win->memb, win->size, &n);
+    if (rc)
+        return rc;
+    win->nmemb = n;
+    win->me = -1;
+    for (int i = 0; i < n; i++)
+        if (win->memb[i] == win->rank)
+            win->me = i;
+    return 0;
+}
+
 /* Everything the creating calls share. base is the user's memory for
- * created windows and ignored otherwise; g is NULL for the world. */
+ * created windows and ignored otherwise; g is NULL for the world-level
+ * API (the members of the view installed). */
 static int rma_win_new(const rma_group_t *g, praas_win_flavor_t flavor, void *base, size_t size,
                        int disp_unit, praas_win_t *win_p)
 {
     const core_cfg_t *cfg = core_cfg();
     tp_ctx_t *tp = core_tp();
     rma_xinfo_t mine = {0}, *info = NULL;
-    int rc, same_node = 1;
+    int rc, same_node = 1, unit = 0;
     praas_win_t win;
 
     if (!tp)
@@ -346,7 +376,12 @@ static int rma_win_new(const rma_group_t *g, praas_win_flavor_t flavor, void *ba
     win->size = (int)cfg->size;
     win->nmemb = win->size;
     win->me = win->rank;
-    if (g) {
+    if (!g) {
+        unit = 1;
+        rc = rma_win_over_view(win);
+        if (rc)
+            goto err_win;
+    } else {
         win->grp = *g;
         win->nmemb = g->n;
         win->memb = malloc(sizeof(int) * (size_t)(g->n ? g->n : 1));
@@ -466,14 +501,19 @@ static int rma_win_new(const rma_group_t *g, praas_win_flavor_t flavor, void *ba
     if (rc)
         goto err_table;
     free(info);
-    core_log(CORE_LOG_DEBUG, "window %u: %zu bytes, disp_unit %d, %s path", win->id, size,
-             disp_unit, win->direct ? "shared-memory" : "transport");
+    if (unit)
+        core_exchange_end();
+    core_log(CORE_LOG_DEBUG, "window %u: %zu bytes, disp_unit %d, %s path, %d members (view "
+             "%llu)", win->id, size, disp_unit, win->direct ? "shared-memory" : "transport",
+             win->nmemb, (unsigned long long)win->view);
     *win_p = win;
     return 0;
 
 err_table:
     rma_win_unregister(win);
 err_win:
+    if (unit)
+        core_exchange_end();
     if (*mine.shm && (flavor != PRAAS_WIN_FLAVOR_SHARED || win->me == 0))
         shm_unlink(mine.shm);
     free(info);
@@ -532,7 +572,7 @@ int rma_win_new_group(const rma_group_t *g, praas_win_flavor_t flavor, void *bas
     if (!g || g->n < 1 || !g->ranks || !g->exchange || !win_p)
         return core_err(PRAAS_ERR_INVALID, "rma_win_new_group: no group or NULL output");
     for (int i = 0; i < g->n; i++)
-        if (g->ranks[i] < 0 || g->ranks[i] >= (int)core_cfg()->size)
+        if (g->ranks[i] < 0 || g->ranks[i] >= core_world_max())
             return core_err(PRAAS_ERR_RANGE, "rma_win_new_group: member %d is world rank %d",
                             i, g->ranks[i]);
     return rma_win_new(g, flavor, base, size, disp_unit, win_p);
@@ -630,8 +670,18 @@ PRAAS_API int praas_win_free(praas_win_t *win_p)
     rc = rma_flush(win, -1, 1);
     if (rc)
         return rc;
-    /* No rank may still be addressing our memory when it goes away. */
+    /* No rank may still be addressing our memory when it goes away. A
+     * window of the world-level API whose view is gone has no barrier
+     * left: every member sees the same (the view changes between the same
+     * exchanges everywhere) and frees it here alone. */
     rc = rma_win_barrier(win);
+    if (rc == PRAAS_ERR_STATE && !win->grp.exchange && win->view != core_view()) {
+        core_log(CORE_LOG_DEBUG, "%s of view %llu freed without a barrier in view %llu",
+                 rma_win_name(win), (unsigned long long)win->view,
+                 (unsigned long long)core_view());
+        core_err_clear();
+        rc = 0;
+    }
     if (rc)
         return rc;
     rma_win_unregister(win);

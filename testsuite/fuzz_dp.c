@@ -119,7 +119,8 @@ static void fuzz_headers(int iters)
         before = h;
         if (rt_hdr_decode(raw, &h) == 0) {
             accepted++;
-            broken += h.magic != RT_MAGIC || !rt_msg_valid(h.type) || h.flags ||
+            broken += h.magic != RT_MAGIC || !rt_msg_valid(h.type) ||
+                      (h.flags & ~RT_FLAGS_KNOWN) || (h.flags && (h.type & 1)) ||
                       h.reserved || h.name_len > RT_NAME_MAX || h.meta_len > RT_META_MAX ||
                       h.payload_len > RT_PAYLOAD_MAX;
         } else {

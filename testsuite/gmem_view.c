@@ -575,9 +575,30 @@ static int run_protocol(void)
           "ranks 0 and 1 acknowledge: still view 0, waiting (%ld)", st);
     json_decref(r);
 
+    /* The agreement on the exchanges of view 0: reports, then the target. */
+    snprintf(path, sizeof(path), "/v1/processes/%s/views/report", pid);
+    req("POST", path, "{\"view\": 1, \"rank\": 0, \"rounds\": 5}", NULL);
+    req("POST", path, "{\"view\": 1, \"rank\": 1, \"rounds\": 7}", NULL);
+    req("POST", path, "{\"view\": 1, \"rank\": 0, \"rounds\": 9}", NULL);
+    st = req("POST", path, "{\"view\": 1, \"rank\": 3, \"rounds\": 6}", &r);
+    pend = json_object_get(r, "pending");
+    CHECK(st == 200 && json_integer_value(json_object_get(pend, "rounds")) == 7 &&
+              !json_object_get(pend, "target") &&
+              strcmp(ranks_of(json_object_get(pend, "reported"), b1, sizeof(b1)), "0,1,3") == 0,
+          "reports of 5, 7 and 6 exchanges (rank 0 again with 9: the first counts): largest 7, "
+          "no target while rank 2 has not reported (reported {%s}, %ld)", b1, st);
+    json_decref(r);
+    st = req("POST", path, "{\"view\": 1, \"rank\": 2}", NULL);
+    CHECK(st == 400, "a report without 'rounds': 400 (%ld)", st);
+    st = req("POST", path, "{\"view\": 2, \"rank\": 2, \"rounds\": 1}", NULL);
+    CHECK(st == 409, "a report for a view not under way: 409 (%ld)", st);
+
     snprintf(path, sizeof(path), "/v1/processes/%s/views", pid);
     st = req("POST", path, "{\"failed\": [2]}", &r);
     pend = json_object_get(r, "pending");
+    CHECK(json_integer_value(json_object_get(pend, "target")) == 7,
+          "rank 2 fails before it reports: the others are all there is, target 7 (%lld)",
+          (long long)json_integer_value(json_object_get(pend, "target")));
     CHECK(st == 202 && strcmp(ranks_of(json_object_get(pend, "expect"), b1, sizeof(b1)),
                               "0,1,3") == 0 &&
               strcmp(ranks_of(json_object_get(pend, "members"), b2, sizeof(b2)), "0,1") == 0,
@@ -692,6 +713,14 @@ static int run_join_protocol(void)
     st = req("POST", P("/views/ack"), "{\"view\": 1, \"rank\": 2}", NULL);
     CHECK(st == 409, "join: the joiner acknowledges before the members connected: 409 (%ld)",
           st);
+    st = req("POST", P("/views/report"), "{\"view\": 1, \"rank\": 2, \"rounds\": 0}", NULL);
+    CHECK(st == 409, "join: the joiner has no exchanges of view 0 to report: 409 (%ld)", st);
+    req("POST", P("/views/report"), "{\"view\": 1, \"rank\": 0, \"rounds\": 3}", NULL);
+    st = req("POST", P("/views/report"), "{\"view\": 1, \"rank\": 1, \"rounds\": 3}", &r);
+    CHECK(st == 200 && json_integer_value(json_object_get(json_object_get(r, "pending"),
+                                                          "target")) == 3,
+          "join: both members report 3 exchanges: target 3 (%ld)", st);
+    json_decref(r);
     req("POST", P("/views/ack"), "{\"view\": 1, \"rank\": 0}", NULL);
     st = req("POST", P("/views/ack"), "{\"view\": 1, \"rank\": 1}", &r);
     CHECK(st == 200 && json_object_get(r, "pending") &&

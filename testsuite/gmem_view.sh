@@ -5,7 +5,12 @@
 # before persisting another (restored byte-exact / reported lost), and a
 # worker asked to leave (praas-run --elastic, SIGUSR2) while the others keep
 # updating objects it owns (no lost or torn update), and a worker joining
-# under load (SIGUSR1; testsuite/gmem_join.c), which then leaves. Once: two leaves in a
+# under load (SIGUSR1; testsuite/gmem_join.c), which then leaves, and windows
+# over the current view across a join and a leave (testsuite/view_win.c: a
+# window loop running while rank 3 joins, then windows of 4 and of 3
+# members checked with puts and accumulates) and collectives over the
+# current view (testsuite/view_coll.c: an allreduce loop across a join and
+# a leave, each result that of the view it ran in). Once: two leaves in a
 # row, bad input for the view routes, and the view change protocol of the
 # control plane driven by hand (ordering, a failure during a leave). The location cache is checked
 # along the way (the program counts its directory lookups). The worker program is testsuite/gmem_view.c.
@@ -17,7 +22,9 @@ tap_find_run
 tap_tmpdir gmem-view
 PROG=${top_builddir:-..}/testsuite/gmem_view
 JOIN=${top_builddir:-..}/testsuite/gmem_join
-for p in "$PROG" "$JOIN"; do
+VIEWWIN=${top_builddir:-..}/testsuite/view_win
+VIEWCOLL=${top_builddir:-..}/testsuite/view_coll
+for p in "$PROG" "$JOIN" "$VIEWWIN" "$VIEWCOLL"; do
     if [ ! -x "$p" ]; then
         echo "Bail out! $p not built"
         exit 1
@@ -29,14 +36,19 @@ PRAAS_OP_TIMEOUT=${PRAAS_OP_TIMEOUT:-5000}
 export PRAAS_OP_TIMEOUT
 
 # scenario CONFIG NAME N LAUNCHER-OPTIONS: run the program's NAME mode on N
-# workers (mode "join": the program gmem_join); its TAP lines are renumbered
-# and labelled with the config.
+# workers (mode "join": the program gmem_join, "viewwin": view_win,
+# "viewcoll": view_coll); its TAP
+# lines are renumbered and labelled with the config.
 scenario() {
     cfg=$1 mode=$2 np=$3
     shift 3
     transport_env "$cfg"
     if [ "$mode" = join ]; then
         set -- "$@" -n "$np" --timeout 120 "$JOIN"
+    elif [ "$mode" = viewwin ]; then
+        set -- "$@" -n "$np" --timeout 120 "$VIEWWIN"
+    elif [ "$mode" = viewcoll ]; then
+        set -- "$@" -n "$np" --timeout 120 "$VIEWCOLL"
     else
         set -- "$@" -n "$np" --timeout 120 "$PROG" "$mode"
     fi
@@ -67,6 +79,15 @@ for cfg in $configs; do
     ok $? "$cfg join: praas-run added rank 3 on SIGUSR1"
     ! grep -q "not ok" "$TMP/err"
     ok $? "$cfg join: the joiner and the other ranks report no failure"
+    case " ${VIEW_WIN_CONFIGS:-ucx_tcp ofi_tcp} " in
+        *" $cfg "*)
+            for m in viewwin viewcoll; do
+                scenario "$cfg" $m 3 --elastic
+                ! grep -q "not ok\|timed out\|acknowledging view" "$TMP/err"
+                ok $? "$cfg $m: no rank reports a failure, a timeout or a late acknowledgement"
+            done
+            ;;
+    esac
 done
 # Two changes in a row (objects move twice), on one configuration.
 scenario ucx_tcp leave2 4 --elastic

@@ -497,53 +497,91 @@ static long session_pid(const char *sid)
     return pid;
 }
 
+/* The start of the kill and hang scenarios: a process with session A
+ * (filled from seed, its checksum in *h_p) and live session B, both in one
+ * subprocess whose pid goes to *pid_p; then A is swapped out (its endpoint
+ * before that in enda). Returns 0, or -1 after a failed check or without a
+ * subprocess to kill. */
+static int two_in_one(char proc[PRAAS_ID_MAX], char a[PRAAS_ID_MAX], char b[PRAAS_ID_MAX],
+                      uint64_t seed, uint64_t *h_p, long *pid_p,
+                      char enda[PRAAS_ENDPOINT_MAX])
+{
+    praas_session_info_t info;
+    praas_result_t r;
+    int rc;
+
+    if (make_process(proc, 4) < 0)
+        return -1;
+    rc = praas_session_alloc(cl, proc, 1u << 20, &info);
+    snprintf(a, PRAAS_ID_MAX, "%s", info.id);
+    rc = rc ? rc : praas_session_alloc(cl, proc, 1u << 20, &info);
+    snprintf(b, PRAAS_ID_MAX, "%s", info.id);
+    if (!check(rc == 0, "allocate sessions A and B"))
+        return -1;
+    rc = praas_invoke(cl, a, "fill", &seed, sizeof(seed), NULL, &r);
+    if (rc == 0)
+        praas_result_free(&r);
+    *h_p = checksum_of(a, &rc, NULL);
+    rc = invoke_str(b, "echo", "b is live", &r);
+    if (rc == 0)
+        praas_result_free(&r);
+    *pid_p = session_pid(a);
+    check(*pid_p > 0 && *pid_p == session_pid(b), "A and B live in one subprocess (pid %ld)",
+          *pid_p);
+    rc = praas_session_get(cl, a, &info);
+    snprintf(enda, PRAAS_ENDPOINT_MAX, "%s", rc == 0 ? info.endpoint : "");
+    rc = praas_session_swap(cl, a, NULL);
+    check(rc == 0, "swap A out");
+    return *pid_p > 0 ? 0 : -1;
+}
+
+/* Whether session sid is reported lost within limit_s seconds of t0. */
+static int wait_lost(const char *sid, double t0, double limit_s)
+{
+    praas_session_info_t info;
+    int lost = 0;
+
+    while (now_s() - t0 < limit_s && !lost) {
+        usleep(50000);
+        lost = praas_session_get(cl, sid, &info) == 0 && strcmp(info.state, "lost") == 0;
+    }
+    return lost;
+}
+
+/* The end of both: lost session B fails at once with PRAAS_ERR_PEER, and
+ * swapped session A comes back with checksum h1. */
+static void check_gone_and_back(const char *a, const char *b, uint64_t h1, const char *again)
+{
+    double t0 = now_s();
+    praas_result_t r;
+    uint64_t h2;
+    int rc = invoke_str(b, "echo", "anyone?", &r);
+
+    if (rc == 0)
+        praas_result_free(&r);
+    check(rc == PRAAS_ERR_PEER && now_s() - t0 < 5, "invoking B%s fails with PRAAS_ERR_PEER in "
+          "%.2f s, not a hang (%s)", again, now_s() - t0, praas_err_name(rc));
+    h2 = checksum_of(a, &rc, NULL);
+    check(rc == 0 && h2 == h1, "swapped session A comes back intact (%016" PRIx64 ")", h2);
+}
+
 static void scenario_kill(void)
 {
     char proc[PRAAS_ID_MAX], a[PRAAS_ID_MAX], b[PRAAS_ID_MAX], suba[PRAAS_ENDPOINT_MAX];
     praas_session_info_t info;
-    praas_result_t r;
-    uint64_t seed = 99, h1, h2;
+    uint64_t h1;
     long pid;
-    int rc, lost = 0;
+    int rc;
 
-    if (make_process(proc, 4) < 0)
-        return;
-    rc = praas_session_alloc(cl, proc, 1u << 20, &info);
-    snprintf(a, sizeof(a), "%s", info.id);
-    rc = rc ? rc : praas_session_alloc(cl, proc, 1u << 20, &info);
-    snprintf(b, sizeof(b), "%s", info.id);
-    if (!check(rc == 0, "allocate sessions A and B"))
-        return;
-    rc = praas_invoke(cl, a, "fill", &seed, sizeof(seed), NULL, &r);
-    if (rc == 0)
-        praas_result_free(&r);
-    h1 = checksum_of(a, &rc, NULL);
-    rc = invoke_str(b, "echo", "b is live", &r);
-    if (rc == 0)
-        praas_result_free(&r);
-    pid = session_pid(a);
-    check(pid > 0 && pid == session_pid(b), "A and B live in one subprocess (pid %ld)", pid);
-    rc = praas_session_get(cl, a, &info);
-    snprintf(suba, sizeof(suba), "%s", info.endpoint);
-    rc = praas_session_swap(cl, a, NULL);
-    check(rc == 0, "swap A out");
-    if (pid <= 0)
+    if (two_in_one(proc, a, b, 99, &h1, &pid, suba) < 0)
         return;
     kill((pid_t)pid, SIGKILL);
 
     double t0 = now_s();
-    while (now_s() - t0 < 10 && !lost) {
-        usleep(50000);
-        lost = praas_session_get(cl, b, &info) == 0 && strcmp(info.state, "lost") == 0;
-    }
+    int lost = wait_lost(b, t0, 10);
     check(lost, "after SIGKILL of the subprocess, live session B is reported lost (%.2f s)",
           now_s() - t0);
-    t0 = now_s();
-    rc = invoke_str(b, "echo", "anyone?", &r);
-    check(rc == PRAAS_ERR_PEER && now_s() - t0 < 5, "invoking B fails with PRAAS_ERR_PEER in "
-          "%.2f s, not a hang (%s)", now_s() - t0, praas_err_name(rc));
-    h2 = checksum_of(a, &rc, NULL);
-    check(rc == 0 && h2 == h1, "swapped session A comes back intact (%016" PRIx64 ")", h2);
+    check_gone_and_back(a, b, h1, "");
     rc = praas_session_get(cl, a, &info);
     check(rc == 0 && strcmp(info.state, "live") == 0 && strcmp(info.endpoint, suba) != 0 &&
               session_pid(a) != pid, "on another subprocess (%s, pid %ld)", info.endpoint,
@@ -577,33 +615,13 @@ static int stopped(long pid)
 
 static void scenario_hang(void)
 {
-    char proc[PRAAS_ID_MAX], a[PRAAS_ID_MAX], b[PRAAS_ID_MAX];
-    praas_session_info_t info;
+    char proc[PRAAS_ID_MAX], a[PRAAS_ID_MAX], b[PRAAS_ID_MAX], enda[PRAAS_ENDPOINT_MAX];
     praas_result_t r;
-    uint64_t seed = 31337, h1, h2;
+    uint64_t h1;
     long pid;
-    int rc, lost = 0;
+    int rc;
 
-    if (make_process(proc, 4) < 0)
-        return;
-    rc = praas_session_alloc(cl, proc, 1u << 20, &info);
-    snprintf(a, sizeof(a), "%s", info.id);
-    rc = rc ? rc : praas_session_alloc(cl, proc, 1u << 20, &info);
-    snprintf(b, sizeof(b), "%s", info.id);
-    if (!check(rc == 0, "allocate sessions A and B"))
-        return;
-    rc = praas_invoke(cl, a, "fill", &seed, sizeof(seed), NULL, &r);
-    if (rc == 0)
-        praas_result_free(&r);
-    h1 = checksum_of(a, &rc, NULL);
-    rc = invoke_str(b, "echo", "b is live", &r);
-    if (rc == 0)
-        praas_result_free(&r);
-    pid = session_pid(a);
-    check(pid > 0 && pid == session_pid(b), "A and B live in one subprocess (pid %ld)", pid);
-    rc = praas_session_swap(cl, a, NULL);
-    check(rc == 0, "swap A out");
-    if (pid <= 0)
+    if (two_in_one(proc, a, b, 31337, &h1, &pid, enda) < 0)
         return;
     kill((pid_t)pid, SIGSTOP);
     check(stopped(pid), "SIGSTOP the subprocess (pid %ld): it is stopped", pid);
@@ -616,18 +634,10 @@ static void scenario_hang(void)
         praas_result_free(&r);
     check(rc != 0 && now_s() - t0 < 20, "a call to B in the stopped subprocess fails in %.2f s "
           "rather than hangs (%s)", now_s() - t0, praas_err_name(rc));
-    while (now_s() - t0 < 20 && !lost) {
-        usleep(50000);
-        lost = praas_session_get(cl, b, &info) == 0 && strcmp(info.state, "lost") == 0;
-    }
-    check(lost, "live session B is reported lost %.2f s after SIGSTOP", now_s() - t0);
+    check(wait_lost(b, t0, 20), "live session B is reported lost %.2f s after SIGSTOP",
+          now_s() - t0);
     check(kill((pid_t)pid, 0) < 0, "the hung subprocess (pid %ld) was killed", pid);
-    t0 = now_s();
-    rc = invoke_str(b, "echo", "again?", &r);
-    check(rc == PRAAS_ERR_PEER && now_s() - t0 < 5, "invoking B again fails with "
-          "PRAAS_ERR_PEER in %.2f s (%s)", now_s() - t0, praas_err_name(rc));
-    h2 = checksum_of(a, &rc, NULL);
-    check(rc == 0 && h2 == h1, "swapped session A comes back intact (%016" PRIx64 ")", h2);
+    check_gone_and_back(a, b, h1, " again");
     check(session_pid(a) > 0 && session_pid(a) != pid, "on another subprocess (pid %ld)",
           session_pid(a));
     praas_process_delete(cl, proc);
@@ -686,6 +696,75 @@ static void scenario_restart2(const char *proc, const char *a, const char *b, co
     praas_process_delete(cl, proc);
 }
 
+/* ---- library: uploads through the client library (run by library.sh) ---- */
+
+struct up_count {
+    unsigned calls;
+    uint64_t last, total;
+    int cancel;
+};
+
+static int count_progress(void *arg, uint64_t done, uint64_t total)
+{
+    struct up_count *u = arg;
+
+    u->calls++;
+    u->last = done;
+    u->total = total > u->total ? total : u->total;
+    return u->cancel;
+}
+
+static void scenario_library(void)
+{
+    const char *path = library;
+    struct up_count u = {0}, uc = {.cancel = 1};
+    praas_invoke_opts_t io = {0};
+    praas_library_info_t li, got, *list = NULL;
+    char proc[PRAAS_ID_MAX];
+    praas_result_t r;
+    size_t n = 0;
+    int rc, found = 0;
+
+    rc = praas_library_upload_file(cl, "api-lib", path, count_progress, &u, &li);
+    check(rc == 0 && strcmp(li.name, "api-lib") == 0 && strlen(li.sha256) == 64 &&
+              u.calls > 0 && u.total == li.size && u.last <= li.size,
+          "praas_library_upload_file: %" PRIu64 " bytes, sha256 %.12s..., %u progress calls "
+          "of a total of %" PRIu64, li.size, li.sha256, u.calls, u.total);
+    rc = praas_library_list(cl, &list, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        found += strcmp(list[i].name, "api-lib") == 0 && strcmp(list[i].sha256, li.sha256) == 0;
+    free(list);
+    check(rc == 0 && found == 1, "praas_library_list shows it with its sha256 (%zu libraries)",
+          n);
+    rc = praas_library_upload_file(cl, "api-cancel", path, count_progress, &uc, NULL);
+    check(rc == PRAAS_ERR_CANCELED && praas_library_get(cl, "api-cancel", &got) ==
+              PRAAS_ERR_NOT_FOUND, "a progress callback that returns 1 cancels the upload, "
+          "which stores nothing (%s)", praas_err_name(rc));
+    rc = praas_library_upload(cl, "../up", "\177ELF", 4, NULL, NULL, NULL);
+    check(rc == PRAAS_ERR_INVALID, "the name '../up' is refused (%s)", praas_err_name(rc));
+    rc = praas_library_upload(cl, "api-text", "text", 4, NULL, NULL, NULL);
+    check(rc == PRAAS_ERR_INVALID && strstr(praas_errmsg(), "not a shared object"),
+          "4 bytes of text are not a shared object (%s)", praas_err_name(rc));
+    library = "api-lib";
+    rc = make_process(proc, 2);
+    library = path;
+    if (rc)
+        return;
+    io.process = proc;
+    rc = praas_invoke(cl, NULL, "echo", "named", 5, &io, &r);
+    check(rc == 0 && r.len == 5 && memcmp(r.data, "named", 5) == 0,
+          "invoke echo in a new session of the process: the payload comes back");
+    if (rc == 0)
+        praas_result_free(&r);
+    rc = praas_library_delete(cl, "api-lib");
+    check(rc == PRAAS_ERR_STATE, "praas_library_delete while the process exists: %s",
+          praas_err_name(rc));
+    praas_process_delete(cl, proc);
+    rc = praas_library_delete(cl, "api-lib");
+    check(rc == 0 && praas_library_get(cl, "api-lib", &got) == PRAAS_ERR_NOT_FOUND,
+          "after the process, the library is deleted (%s)", praas_err_name(rc));
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 9 && strcmp(argv[3], "restart2") == 0) {
@@ -699,7 +778,7 @@ int main(int argc, char **argv)
     }
     if (argc != 4) {
         fprintf(stderr, "usage: %s CONTROL_URL LIBRARY "
-                "basic|swap|idle|kill|hang|placement|restart1\n", argv[0]);
+                "basic|swap|idle|kill|hang|placement|restart1|library\n", argv[0]);
         return 2;
     }
     url = argv[1];
@@ -722,6 +801,8 @@ int main(int argc, char **argv)
         scenario_placement();
     else if (strcmp(argv[3], "restart1") == 0)
         scenario_restart1();
+    else if (strcmp(argv[3], "library") == 0)
+        scenario_library();
     else
         check(0, "unknown scenario %s", argv[3]);
     praas_client_close(cl);

@@ -14,6 +14,7 @@ if [ -z "${PRAAS_TEST_REDIS:-}" ] || [ -z "${PRAAS_TEST_S3:-}" ]; then
         sh "$0" "$@"
 fi
 . "$top_srcdir/testsuite/lib/tap.sh"
+. "$top_srcdir/testsuite/lib/daemon.sh"
 B=${top_builddir:-..}
 CONTROL=$B/launcher/praas-control
 PROCESS=$B/launcher/praas-process
@@ -30,7 +31,6 @@ if ! command -v curl >/dev/null 2>&1; then
     echo "1..0 # SKIP curl is not installed"
     exit 0
 fi
-daemon=
 tap_cleanup() {
     [ -n "$daemon" ] && kill "$daemon" 2>/dev/null
 }
@@ -40,37 +40,11 @@ bucket=${PRAAS_TEST_S3##*/}
 
 # start ARGS...: praas-control on an ephemeral port; sets daemon, port, URL.
 start() {
-    rm -f "$TMP/port"
-    "$CONTROL" --port 0 --port-file "$TMP/port" --process-bin "$PROCESS" \
-        --subprocess-grace 500 "$@" >/dev/null 2>>"$TMP/daemon.log" &
-    daemon=$!
-    i=0
-    while [ ! -s "$TMP/port" ] && [ $i -lt 100 ] && kill -0 "$daemon" 2>/dev/null; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    [ -s "$TMP/port" ] || return 1
-    port=$(cat "$TMP/port")
-    URL=http://127.0.0.1:$port
+    daemon_start --process-bin "$PROCESS" --subprocess-grace 500 "$@"
 }
 
 # stop: SIGTERM, bounded wait; sets status (124 when it had to be killed).
-stop() {
-    kill -TERM "$daemon"
-    i=0
-    while kill -0 "$daemon" 2>/dev/null && [ $i -lt 100 ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    if kill -0 "$daemon" 2>/dev/null; then
-        kill -9 "$daemon"
-        status=124
-    else
-        wait "$daemon"
-        status=$?
-    fi
-    daemon=
-}
+stop() { daemon_stop; }
 
 # scenario LABEL NAME: run the C program, one TAP line per check.
 scenario() {

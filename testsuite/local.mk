@@ -40,18 +40,23 @@ UNIT_TESTS = \
 	testsuite/unit/test_errors \
 	testsuite/unit/test_init_single \
 	testsuite/unit/test_b64 \
-	testsuite/unit/test_run_options
+	testsuite/unit/test_run_options \
+	testsuite/unit/test_shm_wait
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 testsuite_unit_test_errors_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_unit_test_errors_LDADD = $(TEST_LIBS)
 testsuite_unit_test_init_single_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_unit_test_init_single_LDADD = $(TEST_LIBS)
+testsuite_unit_test_shm_wait_CPPFLAGS = $(TEST_CPPFLAGS)
+testsuite_unit_test_shm_wait_LDADD = $(TEST_LIBS)
 
 # ---- launched tests (under praas-run, on every transport configuration) ----
 check_PROGRAMS += testsuite/tp_ops testsuite/tp_busy testsuite/rma_ops testsuite/rma_busy \
 	testsuite/rma_stress testsuite/coll_ops
-check_PROGRAMS += testsuite/rma_bulk testsuite/coll_big
+check_PROGRAMS += testsuite/rma_bulk testsuite/coll_big testsuite/coll_wait
+testsuite_coll_wait_CPPFLAGS = $(TEST_CPPFLAGS)
+testsuite_coll_wait_LDADD = $(TEST_LIBS)
 testsuite_rma_bulk_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_rma_bulk_LDADD = $(TEST_LIBS)
 testsuite_coll_big_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -78,7 +83,7 @@ LAUNCHED_TESTS = \
 	testsuite/rma_stress-n3 testsuite/rma_stress-n4 \
 	testsuite/rma_bulk-n2 testsuite/rma_bulk-n4 testsuite/coll_big-n3 testsuite/coll_big-n4 \
 	testsuite/coll_ops-n1 testsuite/coll_ops-n2 testsuite/coll_ops-n3 testsuite/coll_ops-n4 \
-	testsuite/coll_ops-n5 testsuite/coll_ops-tp-n3
+	testsuite/coll_ops-n5 testsuite/coll_ops-tp-n3 testsuite/coll_wait-n4 testsuite/coll_wait-tp-n2
 if HAVE_UCX
 TESTS += $(LAUNCHED_TESTS:=-ucx_tcp.lt) $(LAUNCHED_TESTS:=-ucx_shm.lt)
 endif
@@ -286,6 +291,12 @@ testsuite_gmem_view_LDADD = $(TEST_LIBS)
 check_PROGRAMS += testsuite/gmem_join
 testsuite_gmem_join_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_gmem_join_LDADD = $(TEST_LIBS)
+check_PROGRAMS += testsuite/view_win
+testsuite_view_win_CPPFLAGS = $(TEST_CPPFLAGS)
+testsuite_view_win_LDADD = $(TEST_LIBS)
+check_PROGRAMS += testsuite/view_coll
+testsuite_view_coll_CPPFLAGS = $(TEST_CPPFLAGS)
+testsuite_view_coll_LDADD = $(TEST_LIBS)
 testsuite_gmem_ops_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_gmem_ops_LDADD = $(TEST_LIBS)
 testsuite_gmem_persist_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -323,4 +334,15 @@ check_PROGRAMS += testsuite/invoke_e2e
 testsuite_invoke_e2e_CPPFLAGS = $(TEST_CPPFLAGS)
 testsuite_invoke_e2e_LDADD = $(TEST_LIBS)
 TESTS += testsuite/invoke_e2e.sh
+# Function libraries uploaded to the control plane (PUT /v1/libraries), the
+# praas library commands and their progress (shell, TAP).
+TESTS += testsuite/library.sh
+EXTRA_DIST += testsuite/library.sh testsuite/lib/daemon.sh
 EXTRA_DIST += testsuite/invoke_e2e.sh
+# Sessions in different subprocesses reach each other through global memory:
+# each subprocess joins its process's view (shell, TAP).
+check_PROGRAMS += testsuite/invoke_gmem
+testsuite_invoke_gmem_CPPFLAGS = $(TEST_CPPFLAGS)
+testsuite_invoke_gmem_LDADD = $(TEST_LIBS)
+TESTS += testsuite/invoke_gmem.sh
+EXTRA_DIST += testsuite/invoke_gmem.sh

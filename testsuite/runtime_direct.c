@@ -5,7 +5,9 @@
  * Allocation, invocations of 0 B to 16 MiB, chaining through session
  * memory, a FIFO pipeline held in order by dependencies, a multi-source
  * reduction from 8 producer connections, the concurrency cap, timeouts
- * (server-side and per call), failures, metrics, swapping out and in
+ * (server-side and per call), failures, metrics (the CPU time of a
+ * CPU-bound and of a sleeping function), the bound on remembered ids,
+ * swapping out and in
  * through a directory (and on another subprocess), Redis and S3 when
  * testsuite/with-redis.sh and with-s3.sh provide them (PRAAS_TEST_REDIS,
  * PRAAS_TEST_S3) with the memory compared byte for byte, a checkpoint
@@ -33,6 +35,7 @@
 #include "core/common.h"
 #include "core/error.h"
 #include "runtime/dp.h"
+#include "runtime/rt.h"
 #include "runtime/wire.h"
 #include "testsuite/lib/tap.h"
 
@@ -357,6 +360,141 @@ static void test_metrics(struct rt_conn *c, const char *sid)
     json_decref(u);
 }
 
+/* The session's CPU time and cpu_ns of a reply (doc/invoke.md: the wall
+ * time until the reaper first sees a function running, about a
+ * millisecond, the thread's CPU clock after): a CPU-bound function
+ * (checksum of 64 MiB) is counted, run in the connection's reader and in a
+ * function thread (after a dependency); a sleeping one (300 ms) is not. */
+struct usage_now {
+    json_int_t inv, cpu, wall;
+};
+
+static int usage_of(struct rt_conn *c, const char *sid, struct usage_now *u)
+{
+    json_t *j = NULL;
+    int rc = rt_sub_metrics(c, sid, TMO, &j);
+
+    if (!rc && json_unpack(j, "{sI sI sI}", "invocations", &u->inv, "cpu_ns", &u->cpu, "wall_ns",
+                           &u->wall) != 0)
+        rc = -1;
+    json_decref(j);
+    return rc;
+}
+
+static int invoke_times(struct rt_conn *c, uint64_t id, const char *fn, const void *p, size_t n,
+                        json_t *meta, json_int_t *cpu_p, json_int_t *wall_p)
+{
+    json_t *rm = NULL;
+    int rc = rt_conn_call(c, RT_MSG_INVOKE, id, fn, meta, p, n, TMO, &rm, NULL, NULL);
+
+    *cpu_p = *wall_p = -1;
+    if (!rc)
+        json_unpack(rm, "{sI sI}", "cpu_ns", cpu_p, "wall_ns", wall_p);
+    json_decref(rm);
+    return rc;
+}
+
+struct dep_arg {
+    struct rt_conn *c;
+    uint64_t id, dep;
+    json_int_t cpu, wall;
+    int rc;
+};
+
+static void *checksum_after(void *arg)
+{
+    struct dep_arg *a = arg;
+    json_t *meta = json_pack("{s[I]}", "deps", (json_int_t)a->dep);
+
+    a->rc = invoke_times(a->c, a->id, "checksum", NULL, 0, meta, &a->cpu, &a->wall);
+    json_decref(meta);
+    return NULL;
+}
+
+static void test_cpu(struct proc *p)
+{
+    struct rt_conn *c = NULL, *c2 = NULL;
+    struct usage_now u0, u1, u2, u3;
+    json_int_t cpu = -1, wall = -1;
+    uint32_t ms = 300;
+    int rc;
+
+    if (conn(p, &c) || conn(p, &c2) || rt_sub_alloc(c, "cpu", 64 << 20, 2, TMO) ||
+        hello(c, "cpu") || hello(c2, "cpu") || usage_of(c, "cpu", &u0)) {
+        tap_ok(0, "session for CPU time: %s", praas_errmsg());
+        goto out;
+    }
+    /* CPU-bound, in the reader. */
+    rc = invoke_times(c, atomic_fetch_add(&g_id, 1), "checksum", NULL, 0, NULL, &cpu, &wall);
+    rc = rc ? rc : usage_of(c, "cpu", &u1);
+    tap_ok(rc == 0 && cpu >= 1000000 && cpu <= wall && u1.inv == u0.inv + 1 &&
+               u1.cpu - u0.cpu == cpu && u1.wall - u0.wall == wall,
+           "a CPU-bound function: cpu %lld ns of wall %lld ns, in the session's usage too",
+           (long long)cpu, (long long)wall);
+    /* Sleeping: not CPU time (past the first tick). */
+    rc = invoke_times(c, atomic_fetch_add(&g_id, 1), "sleep_ms", &ms, sizeof(ms), NULL, &cpu,
+                      &wall);
+    rc = rc ? rc : usage_of(c, "cpu", &u2);
+    tap_ok(rc == 0 && wall >= 300000000 && cpu >= 0 && cpu < 150000000 &&
+               u2.cpu - u1.cpu == cpu,
+           "a sleeping function: cpu %lld ns of wall %lld ns (300 ms asleep)", (long long)cpu,
+           (long long)wall);
+    /* CPU-bound in a function thread: it waits for a dependency (a
+     * sleep), so a function thread runs it. */
+    uint64_t first = atomic_fetch_add(&g_id, 2);
+    struct dep_arg a = {c2, first + 1, first, -1, -1, -1};
+    pthread_t t;
+    ms = 100;
+    if (pthread_create(&t, NULL, checksum_after, &a) != 0) {
+        tap_ok(0, "a thread for the dependent checksum");
+        goto out;
+    }
+    rc = invoke_times(c, first, "sleep_ms", &ms, sizeof(ms), NULL, &cpu, &wall);
+    pthread_join(t, NULL);
+    rc = rc ? rc : a.rc ? a.rc : usage_of(c, "cpu", &u3);
+    tap_ok(rc == 0 && a.cpu >= 1000000 && a.cpu <= a.wall && u3.inv == u2.inv + 2 &&
+               u3.cpu - u2.cpu == cpu + a.cpu,
+           "a CPU-bound function in a function thread: cpu %lld ns of wall %lld ns",
+           (long long)a.cpu, (long long)a.wall);
+out:
+    if (c)
+        rt_sub_delete(c, "cpu", TMO);
+    rt_conn_close(c);
+    rt_conn_close(c2);
+}
+
+/* Completed ids are remembered for dependencies and to refuse an id used
+ * twice, the last RT_DONE_KEEP of a session: a recent id is EXISTS, and
+ * one that RT_DONE_KEEP later completions pushed out may be used again. */
+static void test_done_trim(struct proc *p)
+{
+    struct rt_conn *c = NULL;
+    uint64_t base = atomic_fetch_add(&g_id, RT_DONE_KEEP + 2);
+    int rc = 0;
+
+    if (conn(p, &c) || rt_sub_alloc(c, "trim", 1 << 16, 1, TMO) || hello(c, "trim")) {
+        tap_ok(0, "session for the completed ids: %s", praas_errmsg());
+        goto out;
+    }
+    for (uint64_t i = 0; i < RT_DONE_KEEP && !rc; i++)
+        rc = invoke_id(c, base + i, "echo", "t", 1, NULL, TMO, NULL, NULL);
+    int again = rc ? rc : invoke_id(c, base, "echo", "t", 1, NULL, TMO, NULL, NULL);
+    tap_ok(rc == 0 && again == PRAAS_ERR_EXISTS,
+           "%d invocations; the first id is still remembered (%s)", RT_DONE_KEEP,
+           praas_errmsg());
+    rc = invoke_id(c, base + RT_DONE_KEEP, "echo", "t", 1, NULL, TMO, NULL, NULL);
+    again = rc ? rc : invoke_id(c, base, "echo", "t", 1, NULL, TMO, NULL, NULL);
+    /* (that use of base pushed base + 1 out in turn) */
+    int recent = invoke_id(c, base + 2, "echo", "t", 1, NULL, TMO, NULL, NULL);
+    tap_ok(rc == 0 && again == 0 && recent == PRAAS_ERR_EXISTS,
+           "one more: the oldest id is forgotten (used again: %d), a newer one is not (%d)",
+           again, recent);
+out:
+    if (c)
+        rt_sub_delete(c, "trim", TMO);
+    rt_conn_close(c);
+}
+
 /* Fill a session, swap it out through p_out's storage and in at p_in,
  * compare every byte. */
 static void test_swap(const char *what, struct proc *p_out, struct proc *p_in, size_t size)
@@ -630,6 +768,8 @@ int main(void)
         free(out);
     }
     test_metrics(c, "s1");
+    test_cpu(&p1);
+    test_done_trim(&p1);
     test_cap(&p1);
     test_swap("file", &p1, &p1, 8 << 20);
     test_swap("file-cross", &p1, &p2, (4 << 20) + 13);

@@ -12,13 +12,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <praas.h>
 
 #define PAGE 4096
 
 praas_function_t echo, reverse, counter_add, counter_get, append, sum, sleep_ms, max_running,
-    fail, fill, checksum, memread, ckpt_compact, whoami;
+    fail, fill, checksum, memread, ckpt_compact, whoami, whereami, obj_write, obj_read, obj_add;
 praas_checkpoint_fn_t praas_checkpoint_save, praas_checkpoint_restore;
 
 struct state {
@@ -296,6 +297,134 @@ PRAAS_EXPORT int whoami(praas_invocation_t *inv)
     snprintf(buf, sizeof(buf), "session %s invocation %llu rank %d of %d on %s",
              praas_inv_session_id(inv), (unsigned long long)praas_inv_id(inv), rank, size,
              praas_transport_name());
+    return praas_inv_result_copy(inv, buf, strlen(buf));
+}
+
+/* result: "pid P rank R": which subprocess, and which rank of its
+ * process's view, runs the session. */
+PRAAS_EXPORT int whereami(praas_invocation_t *inv)
+{
+    char buf[64];
+    int rank = -1;
+
+    if (praas_rank(&rank))
+        return praas_inv_fail(inv, PRAAS_ERR_STATE, "praas is not initialized here: %s",
+                              praas_errmsg());
+    snprintf(buf, sizeof(buf), "pid %ld rank %d", (long)getpid(), rank);
+    return praas_inv_result_copy(inv, buf, strlen(buf));
+}
+
+/* The object name at the start of a payload, up to a newline or its end,
+ * into name (NUL-terminated); *rest_p and *rest_len_p what follows the
+ * newline. Fails the invocation for a name that does not fit. */
+static int obj_name(praas_invocation_t *inv, char name[PRAAS_OBJ_NAME_MAX + 1],
+                    const char **rest_p, size_t *rest_len_p)
+{
+    const char *p, *nl;
+    size_t n, len;
+
+    praas_inv_payload(inv, (const void **)&p, &n);
+    nl = n ? memchr(p, '\n', n) : NULL;
+    len = nl ? (size_t)(nl - p) : n;
+    if (len == 0 || len > PRAAS_OBJ_NAME_MAX)
+        return praas_inv_fail(inv, PRAAS_ERR_INVALID, "the payload must start with an object "
+                              "name of 1 to %d characters", PRAAS_OBJ_NAME_MAX);
+    memcpy(name, p, len);
+    name[len] = '\0';
+    if (rest_p) {
+        *rest_p = nl ? nl + 1 : p + n;
+        *rest_len_p = nl ? n - len - 1 : 0;
+    }
+    return 0;
+}
+
+/* payload: "NAME\nBYTES": allocates the global object NAME at this worker
+ * (PRAAS_OBJ_HERE; it outlives the invocation) and writes BYTES into it;
+ * result: "pid P rank R" of the owner. Other sessions, in any subprocess
+ * of the process, find it by name. */
+PRAAS_EXPORT int obj_write(praas_invocation_t *inv)
+{
+    char name[PRAAS_OBJ_NAME_MAX + 1], buf[64];
+    const char *data;
+    size_t len;
+    praas_obj_t obj;
+    int rank = -1, rc;
+
+    if ((rc = obj_name(inv, name, &data, &len)) != 0)
+        return rc;
+    if (len == 0)
+        return praas_inv_fail(inv, PRAAS_ERR_INVALID, "no bytes to write into '%s'", name);
+    rc = praas_obj_alloc(name, len, PRAAS_OBJ_HERE, &obj);
+    if (rc)
+        return praas_inv_fail(inv, rc, "cannot allocate object '%s': %s", name, praas_errmsg());
+    rc = praas_obj_put(obj, 0, data, len);
+    if (rc) {
+        praas_inv_fail(inv, rc, "cannot write object '%s': %s", name, praas_errmsg());
+        praas_obj_free(&obj);
+        return rc;
+    }
+    praas_obj_close(&obj);
+    praas_rank(&rank);
+    snprintf(buf, sizeof(buf), "pid %ld rank %d", (long)getpid(), rank);
+    return praas_inv_result_copy(inv, buf, strlen(buf));
+}
+
+/* payload: "NAME": result: the bytes of the global object NAME, wherever
+ * it lives. */
+PRAAS_EXPORT int obj_read(praas_invocation_t *inv)
+{
+    char name[PRAAS_OBJ_NAME_MAX + 1];
+    praas_obj_t obj;
+    size_t size;
+    void *out;
+    int rc;
+
+    if ((rc = obj_name(inv, name, NULL, NULL)) != 0)
+        return rc;
+    rc = praas_obj_open(name, &obj);
+    if (rc)
+        return praas_inv_fail(inv, rc, "cannot open object '%s': %s", name, praas_errmsg());
+    rc = praas_obj_size(obj, &size);
+    if (!rc)
+        rc = praas_inv_result_buf(inv, size, &out);
+    if (!rc)
+        rc = praas_obj_get(obj, 0, out, size);
+    if (rc)
+        praas_inv_fail(inv, rc, "cannot read object '%s': %s", name, praas_errmsg());
+    praas_obj_close(&obj);
+    return rc;
+}
+
+/* payload: "NAME\nN": adds N (decimal; 1 without) to the 64-bit counter at
+ * offset 0 of the global object NAME atomically; result: the previous
+ * value, in decimal. */
+PRAAS_EXPORT int obj_add(praas_invocation_t *inv)
+{
+    char name[PRAAS_OBJ_NAME_MAX + 1], buf[32];
+    const char *rest;
+    size_t len;
+    uint64_t add = 0, old = 0;
+    praas_obj_t obj;
+    int rc;
+
+    if ((rc = obj_name(inv, name, &rest, &len)) != 0)
+        return rc;
+    for (size_t i = 0; i < len; i++) {
+        if (rest[i] < '0' || rest[i] > '9' || i >= 19)
+            return praas_inv_fail(inv, PRAAS_ERR_INVALID, "'%.*s' is not a decimal number",
+                                  (int)len, rest);
+        add = add * 10 + (uint64_t)(rest[i] - '0');
+    }
+    if (len == 0)
+        add = 1;
+    rc = praas_obj_open(name, &obj);
+    if (rc)
+        return praas_inv_fail(inv, rc, "cannot open object '%s': %s", name, praas_errmsg());
+    rc = praas_obj_fetch_add(obj, 0, add, &old);
+    praas_obj_close(&obj);
+    if (rc)
+        return praas_inv_fail(inv, rc, "cannot add to object '%s': %s", name, praas_errmsg());
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)old);
     return praas_inv_result_copy(inv, buf, strlen(buf));
 }
 

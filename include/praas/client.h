@@ -53,7 +53,8 @@ typedef struct praas_limits {
 } praas_limits_t;
 
 /* Create a process serving the functions of the shared object library (an
- * absolute path on the control plane's machine). id may be NULL (the
+ * absolute path on the control plane's machine, or the name of a library
+ * uploaded with praas_library_upload). id may be NULL (the
  * control plane makes one); limits may be NULL. Writes the id to id_out. */
 int praas_process_create(praas_client_t *cl, const char *id, const char *library,
                          const praas_limits_t *limits, char id_out[PRAAS_ID_MAX]);
@@ -167,6 +168,48 @@ int praas_call_wait(praas_call_t *call, int timeout_ms, praas_result_t *result);
 /* Abandon a call: it completes in the background and its result is
  * dropped. The client must stay open until it has completed. */
 void praas_call_free(praas_call_t *call);
+
+/* ---- function libraries uploaded to the control plane ---- */
+
+/* A library name: 1 to 64 characters of [A-Za-z0-9_.-], not starting with
+ * '.'; with the NUL this many bytes hold one. */
+#define PRAAS_LIBRARY_NAME_MAX 65
+
+typedef struct praas_library_info {
+    char name[PRAAS_LIBRARY_NAME_MAX];
+    uint64_t size;          /* bytes */
+    char sha256[65];        /* of the uploaded bytes, lowercase hex */
+    char uploaded[32];      /* when, UTC, ISO 8601 ("2026-11-29T09:47:04Z") */
+} praas_library_info_t;
+
+/* Told how a transfer goes: done of total bytes sent so far (total may be
+ * 0 before it is known). A non-zero return cancels the transfer
+ * (PRAAS_ERR_CANCELED). Called from the calling thread. */
+typedef int (*praas_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
+/* Upload len bytes of a shared object (an ELF ET_DYN of the control plane's
+ * machine) as library name, replacing one of that name atomically; a
+ * process is then created with praas_process_create(cl, id, name, ...).
+ * progress (may be NULL) is called with arg during the transfer; info (may
+ * be NULL) receives the stored description. Errors: PRAAS_ERR_INVALID (a bad
+ * name, or not a shared object: the message names the cause),
+ * PRAAS_ERR_RANGE (larger than the control plane's limit),
+ * PRAAS_ERR_CANCELED (progress returned non-zero), PRAAS_ERR_CONTROL. */
+int praas_library_upload(praas_client_t *cl, const char *name, const void *data, size_t len,
+                         praas_progress_fn progress, void *arg, praas_library_info_t *info);
+/* The same with the bytes of file path ("-" is stdin). PRAAS_ERR_IO when it
+ * cannot be read. */
+int praas_library_upload_file(praas_client_t *cl, const char *name, const char *path,
+                              praas_progress_fn progress, void *arg,
+                              praas_library_info_t *info);
+/* The uploaded libraries sorted by name: *list_p (malloc'd, NULL when none;
+ * free() it) of *n_p entries. */
+int praas_library_list(praas_client_t *cl, praas_library_info_t **list_p, size_t *n_p);
+/* One library's description; PRAAS_ERR_NOT_FOUND if none has that name. */
+int praas_library_get(praas_client_t *cl, const char *name, praas_library_info_t *info);
+/* Delete a library. PRAAS_ERR_STATE while a process uses it (delete the
+ * process first), PRAAS_ERR_NOT_FOUND if there is none. */
+int praas_library_delete(praas_client_t *cl, const char *name);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,14 @@
  * Collectives over all workers of the view, built on windows: one-sided
  * puts into peers' memory and notifications, no two-sided messaging.
  *
+ * The view is the one installed (praas/view.h), joiners included: the first
+ * collective after a change sets its members up. Block layouts (gather,
+ * allgather, scatter, alltoall) follow the position in the view's members
+ * (ascending world ranks); roots are world ranks (PRAAS_ERR_RANGE if not a
+ * member). At a change the members make the same number of collectives in
+ * the old view (agreed with the control plane, see doc/design.md); a later
+ * one waits until the new view is installed.
+ *
  * Every worker calls the same collectives in the same order with matching
  * arguments (counts, types, ops, root). Reductions apply the op in a fixed
  * order, so every rank gets bit-identical results (reproducible training).

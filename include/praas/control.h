@@ -38,6 +38,10 @@ typedef struct praas_control_opts {
     const char *placement;    /* "round-robin" (NULL) or "spread" */
     int ping_interval_ms;     /* ping subprocesses this often and kill hung ones;
                                  0: 2000, negative: never */
+    /* Function libraries uploaded with PUT /v1/libraries/{name}. */
+    size_t max_library;       /* largest upload in bytes; 0: 256 MiB */
+    const char *library_dir;  /* where they are kept; NULL: $PRAAS_LIBRARY_DIR, else
+                                 $TMPDIR/praas-libraries */
 } praas_control_opts_t;
 
 /* Start serving in background threads. Returns 0, PRAAS_ERR_INVALID for a

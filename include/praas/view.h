@@ -14,13 +14,21 @@
  * acknowledges, then it does, and its praas_init() returns once the view
  * that adds it is published.
  *
- * What does not change: the world. Ranks keep their numbers, praas_size()
- * stays the size the run started with, and windows and collectives stay
- * over the ranks they were created with (an operation that needs a rank
- * that left fails or times out). Objects follow the view: after a change
- * every object is reachable at a member. A rank that joined works with
- * objects and meets the others at praas_finalize(), but takes part in no
- * window or collective (they stay over the ranks the run started with).
+ * What does not change: the world. Ranks keep their numbers and
+ * praas_size() stays the size the run started with. Objects follow the
+ * view: after a change every object is reachable at a member. Windows are
+ * created over the current view (praas_win_allocate and its companions
+ * span the members of the view installed at creation, a rank that joined
+ * included) and keep those members for their life: an operation with a
+ * member that left fails or times out; free the windows of an old view
+ * (they then free without a barrier, and their fences fail with
+ * PRAAS_ERR_STATE). At a change the members agree on how many set-up
+ * exchanges (window creations, frees, barriers, collectives) run in the
+ * old view: a
+ * worker that has made them waits in its next one until the new view is
+ * installed. Collectives (praas/coll.h) count among those exchanges and run
+ * over the members of the view installed, joiners included; roots are
+ * world ranks and blocks follow the position in the sorted members.
  *
  * Thread safety: every call is thread-safe. The callback runs in a thread
  * of the library (never in a signal handler); it may call praas_view_get

@@ -25,17 +25,14 @@
 
 #include <praas/client.h>
 
+#include "client/client_int.h"
 #include "client/http.h"
 #include "core/common.h"
 #include "core/error.h"
 #include "runtime/dp.h"
 
-#define CL_TIMEOUT_MS 30000
 #define CL_INVOKE_TIMEOUT_MS 300000
 #define CL_CONNECT_TIMEOUT_MS 10000
-/* Extra time the HTTP request gets over the invocation's own timeout: the
- * control plane may have to start a subprocess or swap the session in. */
-#define CL_CP_SLACK_MS 30000
 #define CL_ID_LIMIT (1ull << 62)
 
 struct cl_dconn {
@@ -92,6 +89,11 @@ PRAAS_API int praas_client_open(const char *control_url, praas_client_t **cl_p)
     return 0;
 }
 
+const char *cl_client_url(const praas_client_t *cl)
+{
+    return cl->url;
+}
+
 static void cl_dc_put(praas_client_t *cl, struct cl_dconn *dc)
 {
     int last;
@@ -133,219 +135,39 @@ static uint64_t cl_new_id(praas_client_t *cl)
     return id;
 }
 
-static int cl_id_check(const char *what, const char *id)
+int cl_id_check(const char *what, const char *id)
 {
     size_t n = id ? strlen(id) : 0;
 
     if (n == 0 || n > 64)
-        return core_err(PRAAS_ERR_INVALID, "%s id '%s' is not 1 to 64 characters", what,
+        return core_err(PRAAS_ERR_INVALID, "%s '%s' is not 1 to 64 characters", what,
                         id ? id : "(null)");
     for (size_t i = 0; i < n; i++) {
         char c = id[i];
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
               c == '_' || c == '.' || c == '-'))
-            return core_err(PRAAS_ERR_INVALID, "%s id '%s' has a character outside "
+            return core_err(PRAAS_ERR_INVALID, "%s '%s' has a character outside "
                             "[A-Za-z0-9_.-]", what, id);
     }
     return 0;
 }
 
-/* The path of a session route, "/v1/sessions/SID" + suffix, in path (160
- * bytes), once the id is checked. */
-static int cl_session_path(const char *session, const char *suffix, char path[160])
+int cl_session_path(const char *session, const char *suffix, char path[160])
 {
-    int rc = cl_id_check("session", session);
+    int rc = cl_id_check("session id", session);
 
     if (rc == 0)
         snprintf(path, 160, "/v1/sessions/%s%s", session, suffix);
     return rc;
 }
 
-static uint64_t ju(json_t *o, const char *k)
+int cl_process_path(const char *process, const char *suffix, char path[160])
 {
-    json_int_t v = json_integer_value(json_object_get(o, k));
-    return v > 0 ? (uint64_t)v : 0;
-}
+    int rc = cl_id_check("process id", process);
 
-static void cl_copy_str(char *dst, size_t size, json_t *o, const char *k)
-{
-    const char *v = json_string_value(json_object_get(o, k));
-    snprintf(dst, size, "%s", v ? v : "");
-}
-
-static void cl_info_from(json_t *v, praas_session_info_t *info)
-{
-    memset(info, 0, sizeof(*info));
-    cl_copy_str(info->id, sizeof(info->id), v, "id");
-    cl_copy_str(info->process, sizeof(info->process), v, "process");
-    cl_copy_str(info->state, sizeof(info->state), v, "state");
-    if (strcmp(info->state, "live") == 0)
-        cl_copy_str(info->endpoint, sizeof(info->endpoint), v, "endpoint");
-    cl_copy_str(info->storage, sizeof(info->storage), v, "storage");
-    info->memory = (size_t)ju(v, "memory");
-    info->swapped_ms = ju(v, "swapped_ms");
-    info->swaps = (unsigned)ju(v, "swaps");
-}
-
-static void cl_usage_from(json_t *v, praas_usage_t *u)
-{
-    u->invocations = ju(v, "invocations");
-    u->cpu_ns = ju(v, "cpu_ns");
-    u->wall_ns = ju(v, "wall_ns");
-    u->peak_bytes = ju(v, "peak_bytes");
-    u->bytes_in = ju(v, "bytes_in");
-    u->bytes_out = ju(v, "bytes_out");
-    u->swapped_ms = ju(v, "swapped_ms");
-    u->control_invocations = ju(v, "control_invocations");
-}
-
-/* One JSON request; the session info of the answer into info (may be
- * NULL). */
-static int cl_session_call(praas_client_t *cl, const char *method, const char *path,
-                           json_t *body, praas_session_info_t *info)
-{
-    json_t *reply = NULL;
-    int rc = cl_http_request(cl->url, method, path, body, CL_TIMEOUT_MS + CL_CP_SLACK_MS, NULL,
-                             &reply);
-
-    if (rc == 0 && info)
-        cl_info_from(reply, info);
-    json_decref(reply);
+    if (rc == 0)
+        snprintf(path, 160, "/v1/processes/%s%s", process, suffix);
     return rc;
-}
-
-/* ---- processes and sessions ---- */
-
-PRAAS_API int praas_process_create(praas_client_t *cl, const char *id, const char *library,
-                                   const praas_limits_t *limits, char id_out[PRAAS_ID_MAX])
-{
-    json_t *body, *reply = NULL, *lim;
-    const char *got;
-    int rc;
-
-    if (cl == NULL || library == NULL || id_out == NULL)
-        return core_err(PRAAS_ERR_INVALID, "praas_process_create: NULL client, library or "
-                        "id_out");
-    if (id && (rc = cl_id_check("process", id)) < 0)
-        return rc;
-    body = json_pack("{s:s}", "library", library);
-    if (body == NULL)
-        return core_err(PRAAS_ERR_NOMEM, "cannot build a request");
-    if (id)
-        json_object_set_new(body, "id", json_string(id));
-    if (limits) {
-        lim = json_object();
-        if (limits->session_memory)
-            json_object_set_new(lim, "session_memory",
-                                json_integer((json_int_t)limits->session_memory));
-        if (limits->max_functions)
-            json_object_set_new(lim, "max_functions", json_integer(limits->max_functions));
-        if (limits->memory_increment)
-            json_object_set_new(lim, "memory_increment",
-                                json_integer((json_int_t)limits->memory_increment));
-        json_object_set_new(body, "limits", lim);
-    }
-    rc = cl_http_request(cl->url, "POST", "/v1/processes", body, CL_TIMEOUT_MS, NULL, &reply);
-    json_decref(body);
-    if (rc)
-        return rc;
-    got = json_string_value(json_object_get(reply, "id"));
-    if (got == NULL || strlen(got) >= PRAAS_ID_MAX) {
-        json_decref(reply);
-        return core_err(PRAAS_ERR_PROTOCOL, "process creation answered without an id");
-    }
-    snprintf(id_out, PRAAS_ID_MAX, "%s", got);
-    json_decref(reply);
-    return 0;
-}
-
-PRAAS_API int praas_process_delete(praas_client_t *cl, const char *process)
-{
-    int rc = cl_id_check("process", process);
-    return rc ? rc : cl_process_delete(cl->url, process);
-}
-
-PRAAS_API int praas_session_alloc(praas_client_t *cl, const char *process, size_t memory,
-                                  praas_session_info_t *info)
-{
-    char path[160];
-    json_t *body;
-    int rc = cl_id_check("process", process);
-
-    if (rc)
-        return rc;
-    body = memory ? json_pack("{s:I}", "memory", (json_int_t)memory) : json_object();
-    if (body == NULL)
-        return core_err(PRAAS_ERR_NOMEM, "cannot build a request");
-    snprintf(path, sizeof(path), "/v1/processes/%s/sessions", process);
-    rc = cl_session_call(cl, "POST", path, body, info);
-    json_decref(body);
-    return rc;
-}
-
-PRAAS_API int praas_session_get(praas_client_t *cl, const char *session,
-                                praas_session_info_t *info)
-{
-    char path[160];
-    int rc = cl_session_path(session, "", path);
-
-    if (rc)
-        return rc;
-    return cl_session_call(cl, "GET", path, NULL, info);
-}
-
-PRAAS_API int praas_session_list(praas_client_t *cl, const char *process,
-                                 praas_session_info_t **list_p, size_t *n_p)
-{
-    praas_session_info_t *list;
-    json_t *reply = NULL, *rows;
-    char path[160];
-    size_t n = 0;
-    int rc = cl_id_check("process", process);
-
-    if (rc)
-        return rc;
-    snprintf(path, sizeof(path), "/v1/processes/%s/sessions", process);
-    rc = cl_http_request(cl->url, "GET", path, NULL, CL_TIMEOUT_MS, NULL, &reply);
-    if (rc)
-        return rc;
-    rows = json_object_get(reply, "sessions");
-    list = calloc(json_array_size(rows) + 1, sizeof(*list));
-    if (list == NULL) {
-        json_decref(reply);
-        return core_err(PRAAS_ERR_NOMEM, "no memory for a list of sessions");
-    }
-    for (size_t i = 0; i < json_array_size(rows); i++) {
-        json_t *row = json_array_get(rows, i);
-        if (json_object_get(row, "state"))  /* ranks of an SPMD run have none */
-            cl_info_from(row, &list[n++]);
-    }
-    json_decref(reply);
-    *list_p = list;
-    *n_p = n;
-    return 0;
-}
-
-PRAAS_API int praas_session_swap(praas_client_t *cl, const char *session,
-                                 praas_session_info_t *info)
-{
-    char path[160];
-    int rc = cl_session_path(session, "/swap", path);
-
-    if (rc)
-        return rc;
-    return cl_session_call(cl, "POST", path, NULL, info);
-}
-
-PRAAS_API int praas_session_retrieve(praas_client_t *cl, const char *session,
-                                     praas_session_info_t *info)
-{
-    char path[160];
-    int rc = cl_session_path(session, "/retrieve", path);
-
-    if (rc)
-        return rc;
-    return cl_session_call(cl, "POST", path, NULL, info);
 }
 
 PRAAS_API int praas_session_delete(praas_client_t *cl, const char *session)
@@ -372,42 +194,6 @@ PRAAS_API int praas_session_delete(praas_client_t *cl, const char *session)
     }
     pthread_mutex_unlock(&cl->lock);
     return rc;
-}
-
-static int cl_metrics(praas_client_t *cl, const char *path, praas_usage_t *usage)
-{
-    json_t *reply = NULL;
-    int rc = cl_http_request(cl->url, "GET", path, NULL, CL_TIMEOUT_MS, NULL, &reply);
-
-    if (rc)
-        return rc;
-    memset(usage, 0, sizeof(*usage));
-    cl_usage_from(reply, usage);
-    json_decref(reply);
-    return 0;
-}
-
-PRAAS_API int praas_session_metrics(praas_client_t *cl, const char *session,
-                                    praas_usage_t *usage)
-{
-    char path[160];
-    int rc = cl_session_path(session, "/metrics", path);
-
-    if (rc)
-        return rc;
-    return cl_metrics(cl, path, usage);
-}
-
-PRAAS_API int praas_process_metrics(praas_client_t *cl, const char *process,
-                                    praas_usage_t *usage)
-{
-    char path[160];
-    int rc = cl_id_check("process", process);
-
-    if (rc)
-        return rc;
-    snprintf(path, sizeof(path), "/v1/processes/%s/metrics", process);
-    return cl_metrics(cl, path, usage);
 }
 
 /* ---- direct connections ---- */
@@ -641,7 +427,10 @@ static int cl_invoke(praas_client_t *cl, const char *sid, const char *fn, const 
         return cl_call_control(cl, NULL, fn, payload, len, o, id, res);
     if (!(o->flags & PRAAS_INVOKE_VIA_CONTROL) && (dc = cl_dc_get(cl, sid)) != NULL) {
         rc = cl_call_direct(dc, sid, fn, payload, len, o, id, res);
-        if (rc == PRAAS_ERR_PEER || rc == PRAAS_ERR_NOT_FOUND)
+        /* The connection broke, or the subprocess no longer has the
+         * session (its reply says so): find the session again. A
+         * NOT_FOUND without that mark is the function's own answer. */
+        if (rc == PRAAS_ERR_PEER || (rc == PRAAS_ERR_NOT_FOUND && rt_conn_session_gone()))
             rc = cl_call_gone(cl, dc, rc, sid, fn, payload, len, o, id, res);
         cl_dc_put(cl, dc);
         return rc;
@@ -659,12 +448,12 @@ static int cl_invoke_check(praas_client_t *cl, const char *session, const char *
 
     if (cl == NULL || function == NULL || (payload == NULL && len))
         return core_err(PRAAS_ERR_INVALID, "praas_invoke: NULL client, function or payload");
-    if (session && (rc = cl_id_check("session", session)) < 0)
+    if (session && (rc = cl_id_check("session id", session)) < 0)
         return rc;
     if (!session && o->process == NULL)
         return core_err(PRAAS_ERR_INVALID, "praas_invoke: no session and no opts->process to "
                         "make one in");
-    if (!session && (rc = cl_id_check("process", o->process)) < 0)
+    if (!session && (rc = cl_id_check("process id", o->process)) < 0)
         return rc;
     if (strlen(function) == 0 || strlen(function) >= RT_NAME_MAX ||
         strspn(function, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=

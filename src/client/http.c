@@ -90,6 +90,52 @@ static int cl_status_error(const char *method, const char *url, long status, jso
                     msg ? msg : "(no error message)");
 }
 
+/* A new easy handle for method on base_url + path (*url_p, malloc'd),
+ * writing the reply into buf, never through a proxy: the control plane is
+ * on loopback or a private network, whatever proxy the environment names.
+ * On failure nothing is left to free. */
+static int cl_easy_new(const char *base_url, const char *method, const char *path,
+                       cl_buf_t *buf, char **url_p, CURL **curl_p)
+{
+    CURL *curl;
+    char *url;
+
+    pthread_once(&cl_curl_once, cl_curl_init);
+    if (cl_curl_init_rc != CURLE_OK)
+        return core_err(PRAAS_ERR_CONTROL, "libcurl failed to initialize: %s",
+                        curl_easy_strerror(cl_curl_init_rc));
+    if (asprintf(&url, "%s%s", base_url, path) < 0)
+        return core_err(PRAAS_ERR_NOMEM, "no memory for a URL");
+    curl = curl_easy_init();
+    if (!curl) {
+        free(url);
+        return core_err(PRAAS_ERR_NOMEM, "curl_easy_init failed");
+    }
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, cl_write_cb);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, buf);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+    *url_p = url;
+    *curl_p = curl;
+    return 0;
+}
+
+/* The error of a transfer that failed (crc): PRAAS_ERR_TIMEOUT,
+ * PRAAS_ERR_CANCELED when a progress callback stopped it, else
+ * PRAAS_ERR_CONTROL naming curl's reason. */
+static int cl_transfer_error(CURLcode crc, const char *method, const char *url, int timeout_ms,
+                             const cl_buf_t *buf)
+{
+    if (crc == CURLE_OPERATION_TIMEDOUT)
+        return core_err(PRAAS_ERR_TIMEOUT, "%s %s: no answer within %d ms", method, url,
+                        timeout_ms);
+    return core_err(crc == CURLE_ABORTED_BY_CALLBACK ? PRAAS_ERR_CANCELED : PRAAS_ERR_CONTROL,
+                    "%s %s failed: %s", method, url,
+                    buf->too_large ? "reply too large" : curl_easy_strerror(crc));
+}
+
 int cl_http_request(const char *base_url, const char *method, const char *path,
                     json_t *body, int timeout_ms, long *status_p, json_t **resp_p)
 {
@@ -102,17 +148,9 @@ int cl_http_request(const char *base_url, const char *method, const char *path,
     CURL *curl;
     int rc;
 
-    pthread_once(&cl_curl_once, cl_curl_init);
-    if (cl_curl_init_rc != CURLE_OK)
-        return core_err(PRAAS_ERR_CONTROL, "libcurl failed to initialize: %s",
-                        curl_easy_strerror(cl_curl_init_rc));
-    if (asprintf(&url, "%s%s", base_url, path) < 0)
-        return core_err(PRAAS_ERR_NOMEM, "no memory for a URL");
-    curl = curl_easy_init();
-    if (!curl) {
-        rc = core_err(PRAAS_ERR_NOMEM, "curl_easy_init failed");
-        goto err_url;
-    }
+    rc = cl_easy_new(base_url, method, path, &buf, &url, &curl);
+    if (rc < 0)
+        return rc;
     if (body) {
         text = json_dumps(body, JSON_COMPACT);
         if (!text) {
@@ -125,25 +163,12 @@ int cl_http_request(const char *base_url, const char *method, const char *path,
     /* An empty Expect: keeps curl from waiting for "100 Continue". */
     headers = curl_slist_append(headers, "Expect:");
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, cl_write_cb);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)PRAAS_MIN(timeout_ms, 10000));
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-    /* The control plane is on loopback or a private network: never go
-     * through a proxy the environment may name. */
-    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
 
     crc = curl_easy_perform(curl);
     if (crc != CURLE_OK) {
-        if (crc == CURLE_OPERATION_TIMEDOUT)
-            rc = core_err(PRAAS_ERR_TIMEOUT, "%s %s: no answer within %d ms", method, url,
-                          timeout_ms);
-        else
-            rc = core_err(PRAAS_ERR_CONTROL, "%s %s failed: %s", method, url,
-                          buf.too_large ? "reply too large" : curl_easy_strerror(crc));
+        rc = cl_transfer_error(crc, method, url, timeout_ms, &buf);
         goto err_headers;
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -175,7 +200,6 @@ err_headers:
     free(buf.data);
 err_curl:
     curl_easy_cleanup(curl);
-err_url:
     free(url);
     return rc;
 }
@@ -454,28 +478,16 @@ int cl_http_raw(const char *base_url, const char *method, const char *path, stru
     r->invocation = r->cpu_ns = r->wall_ns = 0;
     if (status_p)
         *status_p = 0;
-    pthread_once(&cl_curl_once, cl_curl_init);
-    if (cl_curl_init_rc != CURLE_OK)
-        return core_err(PRAAS_ERR_CONTROL, "libcurl failed to initialize: %s",
-                        curl_easy_strerror(cl_curl_init_rc));
-    if (asprintf(&url, "%s%s", base_url, path) < 0)
-        return core_err(PRAAS_ERR_NOMEM, "no memory for a URL");
-    curl = curl_easy_init();
-    if (!curl) {
-        rc = core_err(PRAAS_ERR_NOMEM, "curl_easy_init failed");
-        goto err_url;
-    }
+    rc = cl_easy_new(base_url, method, path, &buf, &url, &curl);
+    if (rc < 0)
+        return rc;
     headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
     headers = curl_slist_append(headers, "Expect:");
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, r->len ? r->body : "");
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->len);
     }
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, cl_write_cb);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, cl_header_cb);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, r);
     if (r->progress) {
@@ -483,22 +495,13 @@ int cl_http_raw(const char *base_url, const char *method, const char *path, stru
         curl_easy_setopt(curl, CURLOPT_XFERINFODATA, r);
         curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     }
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     if (r->timeout_ms > 0)
         curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
 
     crc = curl_easy_perform(curl);
     if (crc != CURLE_OK) {
-        if (crc == CURLE_OPERATION_TIMEDOUT)
-            rc = core_err(PRAAS_ERR_TIMEOUT, "%s %s: no answer within %d ms", method, url,
-                          r->timeout_ms);
-        else
-            rc = core_err(crc == CURLE_ABORTED_BY_CALLBACK ? PRAAS_ERR_CANCELED
-                                                           : PRAAS_ERR_CONTROL,
-                          "%s %s failed: %s", method, url,
-                          buf.too_large ? "reply too large" : curl_easy_strerror(crc));
+        rc = cl_transfer_error(crc, method, url, r->timeout_ms, &buf);
         goto err_headers;
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -523,7 +526,6 @@ err_headers:
     curl_slist_free_all(headers);
     free(buf.data);
     curl_easy_cleanup(curl);
-err_url:
     free(url);
     return rc;
 }

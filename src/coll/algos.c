@@ -55,12 +55,16 @@ static int coll_begin(const char *what, const void *a, const void *b, size_t cou
     return coll_team_get(t_p);
 }
 
-static int coll_check_root(coll_team_t *t, int root, const char *what)
+/* Check a root (a world rank) and turn it into its team rank. */
+static int coll_check_root(coll_team_t *t, int *root, const char *what)
 {
-    if (root < 0 || root >= t->size)
-        return core_err(PRAAS_ERR_RANGE, "%s: root %d is outside ranks 0 to %d", what, root,
-                        t->size - 1);
-    return 0;
+    for (int i = 0; i < t->size; i++)
+        if (t->memb[i] == *root) {
+            *root = i;
+            return 0;
+        }
+    return core_err(PRAAS_ERR_RANGE, "%s: root %d is not one of the %d members of view %llu",
+                    what, *root, t->size, (unsigned long long)t->view);
 }
 
 static int coll_use_gather(size_t count, size_t bytes, int n, praas_op_t op)
@@ -161,7 +165,9 @@ static unsigned char *fold_in_order(coll_team_t *t, unsigned char *all, size_t c
 }
 
 /* Wait until every rank has copied out its blocks of turn want - 1 (and so
- * of every turn before): then nobody reads what that turn left in a stage. */
+ * of every turn before): then nobody reads what that turn left in a stage.
+ * Rank q's flag is in q's memory, and q rings its own bell when it sets it
+ * (shm_allreduce), so a waiter spins, then sleeps on q's bell. */
 static int stage_wait_done(coll_team_t *t, uint64_t want)
 {
     uint64_t deadline = core_deadline(t->timeout_ms);
@@ -169,16 +175,12 @@ static int stage_wait_done(coll_team_t *t, uint64_t want)
 
     for (int q = 0; q < t->size; q++) {
         const uint64_t *done = (const uint64_t *)t->peers[q] + idx;
-        unsigned idle = 0;
 
-        while (__atomic_load_n(done, __ATOMIC_ACQUIRE) < want) {
-            core_backoff(++idle);
-            if ((idle & 0xff) == 0 && core_expired(deadline)) {
-                t->broken = 1;
-                return core_err(PRAAS_ERR_TIMEOUT,
-                                "allreduce: rank %d still reads its stage after %d ms", q,
-                                t->timeout_ms);
-            }
+        if (shm_wait_geq(done, want, coll_bell(t, q), &t->wait, deadline)) {
+            t->broken = 1;
+            return core_err(PRAAS_ERR_TIMEOUT,
+                            "allreduce: rank %d still reads its stage after %d ms", q,
+                            t->timeout_ms);
         }
     }
     return 0;
@@ -243,7 +245,7 @@ static int shm_allreduce(coll_team_t *t, const unsigned char *in, unsigned char 
             if (blk_count(c, n, q))
                 memcpy(out + (first + blk_first(c, n, q)) * ts,
                        t->peers[q] + off + blk_first(c, n, q) * ts, blk_count(c, n, q) * ts);
-        __atomic_store_n(done, turn + 1, __ATOMIC_RELEASE);
+        shm_store(done, turn + 1, coll_bell(t, r));
     }
     return 0;
 }
@@ -307,7 +309,7 @@ PRAAS_API int praas_reduce(const void *send, void *recv, size_t count, praas_typ
     if (!rc)
         rc = coll_op_check(op, type);
     if (!rc)
-        rc = coll_check_root(t, root, "reduce");
+        rc = coll_check_root(t, &root, "reduce");
     if (!rc && t->rank == root && count && !recv)
         rc = core_err(PRAAS_ERR_INVALID, "reduce: NULL receive buffer at the root");
     if (rc || !count)
@@ -440,7 +442,7 @@ PRAAS_API int praas_gather(const void *send, size_t count, praas_type_t type, vo
 
     rc = coll_begin("gather", send, send, count, type, &t, &ts);
     if (!rc)
-        rc = coll_check_root(t, root, "gather");
+        rc = coll_check_root(t, &root, "gather");
     if (!rc && t->rank == root && count && !recv)
         rc = core_err(PRAAS_ERR_INVALID, "gather: NULL receive buffer at the root");
     if (rc || !count)
@@ -475,7 +477,7 @@ PRAAS_API int praas_scatter(const void *send, size_t count, praas_type_t type, v
 
     rc = coll_begin("scatter", recv, recv, count, type, &t, &ts);
     if (!rc)
-        rc = coll_check_root(t, root, "scatter");
+        rc = coll_check_root(t, &root, "scatter");
     if (!rc && t->rank == root && count && !send)
         rc = core_err(PRAAS_ERR_INVALID, "scatter: NULL send buffer at the root");
     if (rc || !count)
@@ -549,7 +551,7 @@ PRAAS_API int praas_bcast(void *buf, size_t count, praas_type_t type, int root)
 
     rc = coll_begin("bcast", buf, buf, count, type, &t, &ts);
     if (!rc)
-        rc = coll_check_root(t, root, "bcast");
+        rc = coll_check_root(t, &root, "bcast");
     if (rc || !count || t->size == 1)
         return rc;
     n = t->size;

@@ -6,6 +6,7 @@
  *   - flags (int64): posted[s], the chunks rank s has written into this
  *     rank's slots; credit[r], the chunks rank r has consumed of those this
  *     rank wrote to it; bar[k], the dissemination barrier's round k;
+ *     stage_done (algos.c); the bell its waiters sleep on (shm_wait.h);
  *   - slots: for every sender, a ring of COLL_DEPTH chunks (a small header,
  *     then up to chunk bytes of data).
  * A channel from rank a to rank b is a's writes into b's ring: a waits for a
@@ -18,6 +19,9 @@
  * On one node the window is in shared memory: a write is a memcpy into the
  * peer's mapped memory and a notification one CPU atomic. Elsewhere it is a
  * put, a flush and an accumulate on the flag (the window's transport path).
+ * On shared memory a rank that has waited for a while sleeps on its bell
+ * (or the bell of the rank whose flag it waits for), and a notification
+ * rings the bell when someone sleeps on it (t->wait, PRAAS_COLL_WAIT).
  */
 #ifndef PRAAS_COLL_COLL_H
 #define PRAAS_COLL_COLL_H
@@ -26,6 +30,8 @@
 
 #include <praas/coll.h>
 #include <praas/rma.h>
+
+#include "coll/shm_wait.h"
 
 /* Chunks in flight per channel. */
 #define COLL_DEPTH 4
@@ -44,7 +50,13 @@ typedef struct coll_chunk_hdr {
 } coll_chunk_hdr_t;
 
 typedef struct coll_team {
+    /* Team ranks are positions in the sorted members of the team's view:
+     * rank and size are this worker's position and the member count, and
+     * memb[i] the world rank of team rank i (the window's target). */
     int rank, size;
+    int *memb;
+    uint64_t view;
+    struct coll_team *older; /* the teams of earlier views (team.c) */
     praas_win_t win;
     unsigned char *base;   /* this rank's window memory */
     unsigned char **peers; /* every rank's memory, when mapped (shared memory) */
@@ -61,6 +73,7 @@ typedef struct coll_team {
     uint64_t barriers;     /* barriers done */
     int broken;            /* a collective failed half-way: channels out of step */
     int timeout_ms;
+    shm_wait_policy_t wait; /* how shared-memory waits spin, then sleep (PRAAS_COLL_WAIT) */
 } coll_team_t;
 
 /* One send or receive of an algorithm step. */
@@ -86,8 +99,35 @@ static inline size_t coll_flag_stage_done(const coll_team_t *t)
     return 2 * (size_t)t->size + COLL_BAR_ROUNDS;
 }
 
-/* The team of the view, created at the first call (collectively). */
+/* The index of a rank's bell (two int64 flags: shm_wait.h), after
+ * stage_done. On shared memory, whoever updates a flag of rank r rings r's
+ * bell; whoever waits for one of them sleeps on it (coll_bell). */
+static inline size_t coll_flag_bell(const coll_team_t *t)
+{
+    return coll_flag_stage_done(t) + 1;
+}
+
+/* The int64 flags of a rank's flags area. */
+static inline size_t coll_flag_count(const coll_team_t *t)
+{
+    return coll_flag_bell(t) + sizeof(shm_bell_t) / sizeof(uint64_t);
+}
+
+/* Rank r's bell (shared memory only: t->peers set). */
+static inline shm_bell_t *coll_bell(const coll_team_t *t, int r)
+{
+    return (shm_bell_t *)((uint64_t *)t->peers[r] + coll_flag_bell(t));
+}
+
+/* The team of the view installed, created at the first collective in
+ * that view (collectively). Counts one unit of the view's exchanges
+ * (core_exchange_begin): call it once per collective, from the thread
+ * that makes the collective calls. */
 int coll_team_get(coll_team_t **team_p);
+
+/* From now on, coll_team_get in this thread gives team without counting
+ * (a non-blocking collective's thread, whose caller counted it). */
+void coll_team_use(coll_team_t *team);
 
 /* Run every transfer until all are done; PRAAS_ERR_TIMEOUT after the
  * operation timeout, PRAAS_ERR_INVALID when a peer's message length

@@ -24,12 +24,14 @@ struct praas_coll_req {
     praas_op_t op;
     atomic_int done;
     int rc;
+    coll_team_t *team; /* chosen (and counted) by nb_start */
 };
 
 static void *nb_main(void *arg)
 {
     struct praas_coll_req *req = arg;
 
+    coll_team_use(req->team);
     if (req->kind == NB_ALLREDUCE)
         req->rc = praas_allreduce(req->send, req->recv, req->count, req->type, req->op);
     else
@@ -50,6 +52,7 @@ static int nb_start(struct praas_coll_req *req, praas_coll_req_t *req_p)
         free(req);
         return rc;
     }
+    req->team = t;
     atomic_init(&req->done, 0);
     rc = pthread_create(&req->thread, NULL, nb_main, req);
     if (rc) {

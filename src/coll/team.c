@@ -13,7 +13,14 @@
 #include "core/wait.h"
 #include "rma/op.h"
 
+/* The team of the view of the last collective, and the teams of earlier
+ * views: kept until praas_finalize, since a peer may still bump a flag of
+ * this rank for a collective this rank has finished. */
 static coll_team_t *coll_world;
+static coll_team_t *coll_older;
+/* The team a non-blocking collective's thread uses (chosen, and counted,
+ * in the caller's thread by nb_start: coll_team_use). */
+static _Thread_local coll_team_t *coll_nb_team;
 
 /* Flag indices in a rank's flags area. */
 static inline size_t flag_posted(const coll_team_t *t, int sender)
@@ -39,22 +46,26 @@ static inline size_t slot_off(const coll_team_t *t, int sender, uint64_t i)
                                 t->slot_bytes;
 }
 
+/* Sequentially consistent (shm_read): coll_run reads flags again after
+ * announcing itself on its bell (shm_wait.h). */
 static inline uint64_t flag_read(const coll_team_t *t, size_t idx)
 {
-    return __atomic_load_n((uint64_t *)t->base + idx, __ATOMIC_ACQUIRE);
+    return shm_read((uint64_t *)t->base + idx);
 }
 
-/* Add one to flag idx at peer, after everything written to it before. */
+/* Add one to flag idx at peer, after everything written to it before. On
+ * shared memory, one atomic, then a look at the peer's bell: it is rung
+ * only if someone sleeps on it. */
 static int flag_bump(coll_team_t *t, int peer, size_t idx)
 {
     static const int64_t one = 1;
 
     if (t->peers) {
-        __atomic_fetch_add((uint64_t *)t->peers[peer] + idx, 1, __ATOMIC_RELEASE);
+        shm_bump((uint64_t *)t->peers[peer] + idx, coll_bell(t, peer));
         return 0;
     }
-    return praas_accumulate(&one, 1, PRAAS_INT64, peer, idx * sizeof(int64_t), PRAAS_OP_SUM,
-                            t->win);
+    return praas_accumulate(&one, 1, PRAAS_INT64, t->memb[peer], idx * sizeof(int64_t),
+                            PRAAS_OP_SUM, t->win);
 }
 
 /* Write bytes at offset off of peer's memory (remotely complete on return
@@ -70,11 +81,11 @@ static int peer_write(coll_team_t *t, int peer, size_t off, const void *a, size_
             memcpy(t->peers[peer] + off + alen, b, blen);
         return 0;
     }
-    rc = praas_put(a, alen, PRAAS_BYTE, peer, off, t->win);
+    rc = praas_put(a, alen, PRAAS_BYTE, t->memb[peer], off, t->win);
     if (!rc && blen)
-        rc = praas_put(b, blen, PRAAS_BYTE, peer, off + alen, t->win);
+        rc = praas_put(b, blen, PRAAS_BYTE, t->memb[peer], off + alen, t->win);
     if (!rc)
-        rc = praas_win_flush(peer, t->win);
+        rc = praas_win_flush(t->memb[peer], t->win);
     return rc;
 }
 
@@ -86,6 +97,7 @@ static void coll_team_free(coll_team_t *t)
         praas_win_free(&t->win);
     }
     free(t->peers);
+    free(t->memb);
     free(t->sent);
     free(t->consumed);
     free(t);
@@ -93,31 +105,59 @@ static void coll_team_free(coll_team_t *t)
 
 void coll_team_release(void)
 {
+    /* The current team frees with a barrier of its view, the older ones
+     * alone (praas_win_free: their views are gone). */
     if (coll_world) {
         coll_team_free(coll_world);
         coll_world = NULL;
     }
+    while (coll_older) {
+        coll_team_t *t = coll_older;
+        coll_older = t->older;
+        coll_team_free(t);
+    }
 }
 
-int coll_team_get(coll_team_t **team_p)
+void coll_team_use(coll_team_t *team)
+{
+    coll_nb_team = team;
+}
+
+/* Build the team of view `view` (inside the unit of exchanges the caller
+ * began: the window and the barrier run in that view). */
+static int coll_team_new(uint64_t view, coll_team_t **team_p)
 {
     const core_cfg_t *cfg = core_cfg();
     coll_team_t *t;
     size_t bytes;
-    int rc;
+    int rc, n = 0;
 
-    if (coll_world) {
-        *team_p = coll_world;
-        return 0;
-    }
-    if (!cfg)
-        return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
     t = calloc(1, sizeof(*t));
     if (!t)
         return core_err(PRAAS_ERR_NOMEM, "no memory for the collective team");
-    t->rank = (int)cfg->rank;
-    t->size = (int)cfg->size;
+    t->view = view;
+    t->memb = malloc(sizeof(*t->memb) * (size_t)core_world_max());
+    if (!t->memb) {
+        free(t);
+        return core_err(PRAAS_ERR_NOMEM, "no memory for the collective team");
+    }
+    rc = core_view_members(t->memb, core_world_max(), &n);
+    if (rc)
+        goto err;
+    t->size = n;
+    t->rank = -1;
+    for (int i = 0; i < n; i++)
+        if (t->memb[i] == (int)cfg->rank)
+            t->rank = i;
+    if (t->rank < 0) {
+        rc = core_err(PRAAS_ERR_STATE, "rank %ld is not a member of view %llu: it takes part "
+                      "in no collective", cfg->rank, (unsigned long long)view);
+        goto err;
+    }
     t->timeout_ms = (int)cfg->op_timeout_ms;
+    rc = shm_wait_policy_make(cfg->coll_wait, cfg->local_size, shm_wait_cpus(), &t->wait);
+    if (rc)
+        goto err;
     /* Chunks big enough to stream at memory speed, small enough that the
      * window stays a few MiB per rank whatever the worker count. */
     t->chunk = (size_t)cfg->coll_chunk;
@@ -125,8 +165,7 @@ int coll_team_get(coll_team_t **team_p)
         t->chunk = PRAAS_MAX(((size_t)64 << 20) / ((size_t)t->size * COLL_DEPTH), 4096);
     t->chunk &= ~(size_t)63; /* whole elements of every type */
     t->slot_bytes = sizeof(coll_chunk_hdr_t) + t->chunk;
-    t->flags_bytes = ((coll_flag_stage_done(t) + 1) * sizeof(uint64_t) + 63) &
-                     ~(size_t)63;
+    t->flags_bytes = (coll_flag_count(t) * sizeof(uint64_t) + 63) & ~(size_t)63;
     /* The staging area of the shared-memory allreduce, which reads peers'
      * memory directly (algos.c): two halves, each as large as one
      * channel's ring and at least 2 MiB, so that an allreduce of up to
@@ -153,14 +192,14 @@ int coll_team_get(coll_team_t **team_p)
     memset(t->base, 0, t->flags_bytes);
     t->stage = t->base + t->stage_off;
     /* Shared memory: address every peer directly. */
-    if (praas_win_shared_query(t->win, t->rank, NULL, NULL, NULL) == 0) {
+    if (praas_win_shared_query(t->win, (int)cfg->rank, NULL, NULL, NULL) == 0) {
         t->peers = calloc((size_t)t->size, sizeof(*t->peers));
         if (!t->peers) {
             rc = core_err(PRAAS_ERR_NOMEM, "no memory for the collective team");
             goto err;
         }
         for (int r = 0; r < t->size; r++)
-            praas_win_shared_query(t->win, r, NULL, NULL, &t->peers[r]);
+            praas_win_shared_query(t->win, t->memb[r], NULL, NULL, &t->peers[r]);
     } else {
         rc = praas_win_lock_all(PRAAS_MODE_NOCHECK, t->win);
         if (rc)
@@ -171,11 +210,40 @@ int coll_team_get(coll_team_t **team_p)
     if (rc)
         goto err;
     core_on_finalize(coll_team_release);
+    if (coll_world) {
+        coll_world->older = coll_older;
+        coll_older = coll_world;
+    }
     coll_world = t;
     *team_p = t;
     return 0;
 err:
     coll_team_free(t);
+    return rc;
+}
+
+int coll_team_get(coll_team_t **team_p)
+{
+    uint64_t view;
+    int rc;
+
+    if (coll_nb_team) {
+        *team_p = coll_nb_team;
+        return 0;
+    }
+    if (!core_cfg())
+        return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
+    /* Each collective counts as one unit of the view's exchanges, so that
+     * at a change every member runs the same collectives in the old view
+     * (core_exchange_begin); the first one in a new view builds its team. */
+    rc = core_exchange_begin(&view, (int)core_cfg()->op_timeout_ms);
+    if (rc)
+        return rc;
+    if (coll_world && coll_world->view == view)
+        *team_p = coll_world;
+    else
+        rc = coll_team_new(view, team_p);
+    core_exchange_end();
     return rc;
 }
 
@@ -255,7 +323,16 @@ int coll_run(coll_team_t *t, coll_xfer_t *xfers, int n)
     }
     core_wait_init(&w, tp);
     while (left) {
-        int moved = 0;
+        int moved = 0, armed = 0;
+        uint64_t seen = 0;
+
+        /* Shared memory, after the spin budget: announce this rank on its
+         * bell before the pass, so that the pass is the check after the
+         * announcement (shm_wait.h) and the sleep below misses nothing. */
+        if (t->peers && w.idle >= t->wait.block_after) {
+            seen = shm_bell_arm(coll_bell(t, t->rank));
+            armed = 1;
+        }
         for (int i = 0; i < n; i++) {
             coll_xfer_t *x = &xfers[i];
             if (x->done == x->bytes)
@@ -281,9 +358,14 @@ int coll_run(coll_team_t *t, coll_xfer_t *xfers, int n)
         if (!t->peers) {
             int ev = tp_progress(tp);
             core_wait_step(&w, moved + (ev > 0 ? ev : 0));
-        } else if (moved) {
+        } else if (moved || !left) {
+            if (armed)
+                shm_bell_disarm(coll_bell(t, t->rank));
             w.idle = 0;
             continue;
+        } else if (armed) {
+            shm_bell_sleep(coll_bell(t, t->rank), seen, deadline);
+            turns |= 0xff; /* check the deadline after every sleep */
         } else {
             core_backoff(++w.idle);
         }
@@ -317,9 +399,16 @@ int coll_barrier(coll_team_t *t)
         rc = flag_bump(t, (t->rank + (1 << k)) % t->size, flag_bar(t, k));
         if (rc)
             return rc;
+        if (t->peers) {
+            /* Shared memory: spin, then sleep on this rank's bell. */
+            rc = shm_wait_geq((uint64_t *)t->base + flag_bar(t, k), want, coll_bell(t, t->rank),
+                              &t->wait, deadline);
+            if (rc)
+                return core_err(rc, "barrier: round %d not done after %d ms", k, t->timeout_ms);
+            continue;
+        }
         while (flag_read(t, flag_bar(t, k)) < want) {
-            if (!t->peers)
-                tp_progress(tp);
+            tp_progress(tp);
             core_backoff(++idle);
             if ((idle & 0xff) == 0 && core_expired(deadline))
                 return core_err(PRAAS_ERR_TIMEOUT, "barrier: round %d not done after %d ms", k,

@@ -144,6 +144,21 @@ static int cp_sub_stop(struct cp_sub *sub)
     return termed ? -1 : st;
 }
 
+/* Stop sub and free it; a member of its process's view leaves it first
+ * when it is alive and idle, and is reported failed if still a member
+ * after it stopped. */
+static void cp_sub_leave(struct cp_exec *ex, struct cp_sub *s)
+{
+    const struct cp_exec_member_ops *mo = &ex->opts.member;
+
+    if (s->rank >= 0 && s->idle && s->pid > 0)
+        mo->leave(mo->arg, s->proc, s->rank, 0);
+    cp_sub_stop(s);
+    if (s->rank >= 0)
+        mo->leave(mo->arg, s->proc, s->rank, 1);
+    cp_sub_free(s);
+}
+
 void cp_exec_kill(struct cp_exec *ex)
 {
     pthread_mutex_lock(&ex->lock);
@@ -151,6 +166,7 @@ void cp_exec_kill(struct cp_exec *ex)
     for (size_t i = 0; i < ex->nsubs; i++) {
         struct cp_sub *sub = ex->subs[i];
         sub->dead = 1;
+        sub->idle = 0; /* killed: it does not leave first */
         if (sub->pid > 0)
             kill(sub->pid, SIGKILL);
     }
@@ -162,10 +178,8 @@ void cp_exec_close(struct cp_exec *ex)
     if (ex == NULL)
         return;
     cp_exec_kill(ex);
-    for (size_t i = 0; i < ex->nsubs; i++) {
-        cp_sub_stop(ex->subs[i]);
-        cp_sub_free(ex->subs[i]);
-    }
+    for (size_t i = 0; i < ex->nsubs; i++)
+        cp_sub_leave(ex, ex->subs[i]); /* killed: reported failed */
     if (ex->opts.placement->destroy)
         ex->opts.placement->destroy(ex->pstate);
     free(ex->subs);
@@ -176,10 +190,14 @@ void cp_exec_close(struct cp_exec *ex)
     free(ex);
 }
 
-/* Read the "endpoint HOST:PORT" line from fd until the deadline. */
-static int cp_read_endpoint(int fd, pid_t pid, const char *bin, uint64_t until, char *ep,
-                            size_t epsize)
+/* Read the "endpoint HOST:PORT" line from fd until the deadline. A
+ * subprocess joining as rank (>= 0) of proc's view is watched meanwhile
+ * (the member hook "starting"). */
+static int cp_read_endpoint(struct cp_exec *ex, const char *proc, int rank, int fd, pid_t pid,
+                            const char *bin, uint64_t until, char *ep, size_t epsize)
 {
+    const struct cp_exec_member_ops *mo = &ex->opts.member;
+    int watch = rank >= 0 && mo->starting;
     char line[256];
     size_t len = 0;
 
@@ -192,7 +210,9 @@ static int cp_read_endpoint(int fd, pid_t pid, const char *bin, uint64_t until, 
         if (now >= until)
             return core_err(PRAAS_ERR_TIMEOUT, "%s (pid %ld) printed no 'endpoint' line "
                             "within the start timeout", bin, (long)pid);
-        ms = (int)PRAAS_MIN((until - now) / 1000000u + 1, 1000u);
+        if (watch && mo->starting(mo->arg, proc, rank) == 1)
+            watch = 0;
+        ms = (int)PRAAS_MIN((until - now) / 1000000u + 1, watch ? 5u : 1000u);
         r = poll(&pfd, 1, ms);
         if (r < 0 && errno == EINTR)
             continue;
@@ -223,6 +243,66 @@ static int cp_read_endpoint(int fd, pid_t pid, const char *bin, uint64_t until, 
     }
 }
 
+/* The variables a joining subprocess gets from the executor; the daemon's
+ * own values, if any, are not passed on. */
+static const char *const cp_join_vars[] = {
+    "PRAAS_CONTROL", "PRAAS_PROCESS", "PRAAS_RANK", "PRAAS_SIZE", "PRAAS_LOCAL_RANK",
+    "PRAAS_LOCAL_SIZE", "PRAAS_JOIN", "PRAAS_MAX_WORKERS", "PRAAS_STORAGE",
+    "PRAAS_BOOTSTRAP_TIMEOUT", "PRAAS_OBJ_PERSIST_ON_EXIT",
+};
+
+static void cp_env_free(char **env)
+{
+    for (size_t i = 0; env && env[i]; i++)
+        free(env[i]);
+    free(env);
+}
+
+/* The environment of a subprocess that joins the view of process proc as
+ * rank: the daemon's, with the joiner's variables (as praas-run --elastic
+ * gives them) instead of its own. Its join waits for the members within
+ * half the start timeout, and its objects persist to the executor's
+ * storage (when it leaves last, praas_finalize persists them). */
+static int cp_join_env(struct cp_exec *ex, const char *proc, int rank, const char *url,
+                       char ***env_p)
+{
+    size_t n = 0, k = 0, nvars = PRAAS_ARRAY_SIZE(cp_join_vars);
+    char **env;
+    int bad = 0;
+
+    while (environ[n])
+        n++;
+    env = calloc(n + nvars + 1, sizeof(*env));
+    if (env == NULL)
+        return core_err(PRAAS_ERR_NOMEM, "no memory for a subprocess's environment");
+    for (size_t i = 0; i < n && !bad; i++) {
+        int skip = 0;
+        for (size_t v = 0; v < nvars && !skip; v++) {
+            size_t len = strlen(cp_join_vars[v]);
+            skip = strncmp(environ[i], cp_join_vars[v], len) == 0 && environ[i][len] == '=';
+        }
+        if (!skip && (env[k++] = strdup(environ[i])) == NULL)
+            bad = 1;
+    }
+    bad = bad || asprintf(&env[k++], "PRAAS_CONTROL=%s", url) < 0 ||
+          asprintf(&env[k++], "PRAAS_PROCESS=%s", proc) < 0 ||
+          asprintf(&env[k++], "PRAAS_RANK=%d", rank) < 0 ||
+          asprintf(&env[k++], "PRAAS_SIZE=1") < 0 ||
+          asprintf(&env[k++], "PRAAS_JOIN=1") < 0 ||
+          asprintf(&env[k++], "PRAAS_MAX_WORKERS=%d", ex->opts.member.max_ranks) < 0 ||
+          asprintf(&env[k++], "PRAAS_STORAGE=%s", ex->storage) < 0 ||
+          asprintf(&env[k++], "PRAAS_OBJ_PERSIST_ON_EXIT=1") < 0 ||
+          asprintf(&env[k++], "PRAAS_BOOTSTRAP_TIMEOUT=%d",
+                   PRAAS_MAX(ex->opts.start_timeout_ms / 2, 1000)) < 0;
+    if (bad) {
+        env[k - 1] = NULL; /* asprintf left it undefined */
+        cp_env_free(env);
+        return core_err(PRAAS_ERR_NOMEM, "no memory for a subprocess's environment");
+    }
+    *env_p = env;
+    return 0;
+}
+
 /* Start a subprocess for process proc with library lib, given --prefetch
  * prefetch unless NULL. *usage_p is set when it exited at once with status
  * 2 (a usage error: it does not know an option). */
@@ -237,6 +317,8 @@ static int cp_sub_spawn_once(struct cp_exec *ex, const char *proc, const char *l
     struct cp_sub *sub;
     size_t a = 0;
     uint64_t until = core_deadline(ex->opts.start_timeout_ms);
+    const struct cp_exec_member_ops *mo = &ex->opts.member;
+    char **env = NULL, url[256];
 
     sub = calloc(1, sizeof(*sub));
     if (sub == NULL || (sub->library = strdup(lib)) == NULL) {
@@ -244,10 +326,22 @@ static int cp_sub_spawn_once(struct cp_exec *ex, const char *proc, const char *l
         return core_err(PRAAS_ERR_NOMEM, "no memory for a subprocess");
     }
     sub->stdin_fd = sub->stdout_fd = -1;
+    sub->rank = -1;
     pthread_mutex_lock(&ex->lock);
     snprintf(sub->name, sizeof(sub->name), "sp-%s-%u", ex->tag, ++ex->next);
     pthread_mutex_unlock(&ex->lock);
     snprintf(sub->proc, sizeof(sub->proc), "%s", proc);
+    if (mo->join) {
+        int rank;
+        rc = mo->join(mo->arg, proc, sub->name, &rank, url, sizeof(url));
+        if (rc == 0 && (rc = cp_join_env(ex, proc, rank, url, &env)) < 0)
+            mo->started(mo->arg, proc, rank, 0);
+        if (rc == 0)
+            sub->rank = rank;
+        else
+            core_log(CORE_LOG_WARN, "subprocess %s of process %s starts as a single worker, "
+                     "outside the process's view: %s", sub->name, proc, praas_errmsg());
+    }
     if (pipe2(in, O_CLOEXEC) < 0) {
         rc = core_err(PRAAS_ERR_IO, "cannot make a pipe for a subprocess: %s", strerror(errno));
         goto err_sub;
@@ -288,7 +382,7 @@ static int cp_sub_spawn_once(struct cp_exec *ex, const char *proc, const char *l
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &defs);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    rc = posix_spawnp(&sub->pid, ex->process_bin, &fa, &attr, argv, environ);
+    rc = posix_spawnp(&sub->pid, ex->process_bin, &fa, &attr, argv, env ? env : environ);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     close(in[0]);
@@ -302,8 +396,8 @@ static int cp_sub_spawn_once(struct cp_exec *ex, const char *proc, const char *l
                       strerror(rc));
         goto err_sub;
     }
-    rc = cp_read_endpoint(sub->stdout_fd, sub->pid, ex->process_bin, until, sub->endpoint,
-                          sizeof(sub->endpoint));
+    rc = cp_read_endpoint(ex, proc, sub->rank, sub->stdout_fd, sub->pid, ex->process_bin,
+                          until, sub->endpoint, sizeof(sub->endpoint));
     if (rc < 0)
         goto err_stop;
     rc = rt_conn_open(sub->endpoint, (int)PRAAS_MAX((int64_t)(until - PRAAS_MIN(until,
@@ -313,10 +407,17 @@ static int cp_sub_spawn_once(struct cp_exec *ex, const char *proc, const char *l
                           core_now_ns())) / 1000000, 100), &sub->ping_conn);
     if (rc < 0)
         goto err_stop;
+    if (sub->rank >= 0 && !mo->started(mo->arg, proc, sub->rank, 1)) {
+        core_log(CORE_LOG_WARN, "subprocess %s did not join the view of process %s as rank %d "
+                 "(see its messages above); it serves as a single worker", sub->name, proc,
+                 sub->rank);
+        sub->rank = -1;
+    }
+    cp_env_free(env);
     sub->next_ping_ns = core_now_ns() + (uint64_t)ex->opts.ping_interval_ms * 1000000u;
-    core_log(CORE_LOG_INFO, "started subprocess %s (pid %ld) for process %s at %s%s%s",
+    core_log(CORE_LOG_INFO, "started subprocess %s (pid %ld) for process %s at %s%s%s%s",
              sub->name, (long)sub->pid, proc, sub->endpoint, prefetch ? ", prefetching " : "",
-             prefetch ? prefetch : "");
+             prefetch ? prefetch : "", sub->rank >= 0 ? ", a member of its view" : "");
     *sub_p = sub;
     return 0;
 
@@ -330,6 +431,9 @@ err_in:
     close(in[0]);
     close(in[1]);
 err_sub:
+    if (sub->rank >= 0)
+        mo->started(mo->arg, proc, sub->rank, 0);
+    cp_env_free(env);
     cp_sub_free(sub);
     return rc;
 }
@@ -543,6 +647,7 @@ void cp_exec_sweep(struct cp_exec *ex, cp_exec_lost_fn lost, void *arg)
         if (!s->dead && s->nsids == 0 &&
             now - s->empty_since_ns >= (uint64_t)ex->opts.grace_ms * 1000000u) {
             s->dead = 1; /* stopped: no new session goes there */
+            s->idle = 1;
             core_log(CORE_LOG_INFO, "stopping subprocess %s: no live session for %d ms",
                      s->name, ex->opts.grace_ms);
         }
@@ -559,8 +664,7 @@ void cp_exec_sweep(struct cp_exec *ex, cp_exec_lost_fn lost, void *arg)
         /* Its sessions were live there: their memory is gone with it. */
         for (size_t k = 0; lost && k < s->nsids; k++)
             lost(arg, s->proc, s->sids[k], s->name);
-        cp_sub_stop(s);
-        cp_sub_free(s);
+        cp_sub_leave(ex, s);
     }
     free(gone);
 }

@@ -28,6 +28,7 @@ struct cp_sub {
     char *library;      /* the function library it loaded */
     char endpoint[80];  /* "HOST:PORT" of its data plane */
     pid_t pid;
+    int rank;           /* its rank in the view of its process; -1: a single worker */
     int stdin_fd;       /* closing it asks it to exit (--exit-on-stdin-eof) */
     int stdout_fd;      /* kept open so that it never writes into a closed pipe */
     struct rt_conn *conn;
@@ -40,6 +41,7 @@ struct cp_sub {
     size_t nsids, capsids;
     unsigned refs;
     int dead;           /* exited, or killed */
+    int idle;           /* stopped for want of sessions (alive when it goes) */
     uint64_t empty_since_ns; /* when nsids became 0 */
     unsigned missed;    /* pings in a row without a reply in time */
     uint64_t next_ping_ns;
@@ -67,6 +69,35 @@ extern const struct cp_placement_ops cp_placement_spread;
 /* Look a policy up by name ("round-robin", "spread"); NULL if unknown. */
 const struct cp_placement_ops *cp_placement_find(const char *name);
 
+/* The view of a process (doc/invoke.md, "The praas API in functions"):
+ * every subprocess of a process is a rank of it that joined its view, so
+ * that functions in different subprocesses reach each other's objects.
+ * The hooks are members.c's; the executor calls them without its lock.
+ * NULL join: subprocesses are single workers of their own views. */
+struct cp_exec_member_ops {
+    /* Before subprocess sub of process proc starts: announce the join of a
+     * new rank of proc, set *rank_p to it and url (urlsize bytes) to the
+     * control plane's URL. On an error the subprocess starts as a single
+     * worker (logged). */
+    int (*join)(void *arg, const char *proc, const char *sub, int *rank_p, char *url,
+                size_t urlsize);
+    /* After it started (ok 1: it printed its endpoint) or failed to (ok 0).
+     * Returns 1 when rank is a member of proc's view, else 0 (the hook
+     * reported it failed: the subprocess is then a single worker). */
+    int (*started)(void *arg, const char *proc, int rank, int ok);
+    /* While it starts, every few milliseconds until it returns 1: whether
+     * it has registered (the hook then tells the members to connect). */
+    int (*starting)(void *arg, const char *proc, int rank);
+    /* dead 0: before a subprocess without sessions is stopped, it leaves
+     * the view (its objects move to the members that stay; the last member
+     * does not leave: praas_finalize persists its objects). dead 1: after
+     * it stopped, died or was killed, a rank still in the view is reported
+     * failed, so that no member waits for it. Bounded. */
+    void (*leave)(void *arg, const char *proc, int rank, int dead);
+    void *arg;
+    int max_ranks;      /* PRAAS_MAX_WORKERS of a subprocess */
+};
+
 struct cp_exec_opts {
     const char *process_bin;   /* praas-process; looked up in PATH if no '/' */
     const char *storage;       /* the storage URL given to every subprocess */
@@ -80,6 +111,7 @@ struct cp_exec_opts {
     int ping_interval_ms;
     int ping_timeout_ms;
     int ping_misses;
+    struct cp_exec_member_ops member;
 };
 
 /* Create an executor (no subprocess yet). Returns 0 or PRAAS_ERR_NOMEM. */

@@ -10,7 +10,8 @@ libpraas_internal_la_SOURCES += \
 	src/control/fence.c \
 	src/control/objects.c \
 	src/control/serverless.h src/control/serverless.c \
+	src/control/libraries.h src/control/libraries.c \
 	src/control/sessions.h src/control/sessions.c src/control/sweeper.c \
 	src/control/executor.h src/control/executor.c src/control/placement.c \
-	src/control/views.c
+	src/control/views.c src/control/members.c
 praasinclude_HEADERS += include/praas/control.h

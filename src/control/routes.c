@@ -10,6 +10,7 @@
 
 #include <praas/version.h>
 
+#include "control/libraries.h"
 #include "control/routes.h"
 #include "control/serverless.h"
 #include "core/base64.h"
@@ -253,7 +254,7 @@ static int route_proc_create(struct praas_control *ctl, const struct cp_request 
             cp_reply_error(rep, 503, "no memory for a process record");
             goto err_body;
         }
-        if (cp_sl_proc_fields(rep, body, rec) < 0) {
+        if (cp_sl_proc_fields(ctl, rep, body, rec) < 0) {
             json_decref(rec);
             goto err_body;
         }
@@ -655,8 +656,7 @@ static int cp_method(const struct cp_request *req, const char *m)
     return strcmp(req->method, m) == 0;
 }
 
-static int cp_not_allowed(const struct cp_request *req, struct cp_reply *rep,
-                          const char *allow)
+int cp_not_allowed(const struct cp_request *req, struct cp_reply *rep, const char *allow)
 {
     cp_reply_error(rep, 405, "method %s is not allowed on %s (allowed: %s)", req->method,
                    req->path, allow);
@@ -693,6 +693,10 @@ void cp_route(struct praas_control *ctl, const struct cp_request *req, struct cp
     }
     if (strncmp(path, "/v1/sessions/", 13) == 0) {
         cp_sl_route_sessions(ctl, req, rep);
+        return;
+    }
+    if (strcmp(path, "/v1/libraries") == 0 || strncmp(path, "/v1/libraries/", 14) == 0) {
+        cp_route_libraries(ctl, req, rep);
         return;
     }
     if (strncmp(path, procs, sizeof(procs) - 1) != 0 || path[sizeof(procs) - 1] != '/')

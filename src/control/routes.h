@@ -46,6 +46,10 @@ int cp_put_json(struct cp_store *st, const char *key, json_t *obj, unsigned flag
 /* Parse a stored record (new reference), or NULL after answering 503. */
 json_t *cp_parse_record(const char *key, const char *text, size_t len, struct cp_reply *rep);
 
+/* Answer 405 naming the method, the path and the allowed methods (allow, a
+ * constant string, also goes into the Allow header). Returns -1. */
+int cp_not_allowed(const struct cp_request *req, struct cp_reply *rep, const char *allow);
+
 /* A process record as loaded from the store. */
 struct cp_proc {
     json_t *rec; /* owned: {"id", "name", "size"} */

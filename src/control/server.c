@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "control/libraries.h"
 #include "control/server.h"
 #include "control/serverless.h"
 #include "core/common.h"
@@ -239,7 +240,7 @@ static enum MHD_Result cp_access(void *cls, struct MHD_Connection *conn, const c
         rs->start_ns = core_now_ns();
         snprintf(rs->method, sizeof(rs->method), "%s", method);
         snprintf(rs->path, sizeof(rs->path), "%s", url);
-        rs->limit = cp_route_is_raw(url) ? ctl->max_payload : ctl->max_body;
+        rs->limit = cp_route_body_limit(ctl, url);
         pthread_mutex_lock(&ctl->lock);
         ctl->active++;
         pthread_mutex_unlock(&ctl->lock);
@@ -388,6 +389,11 @@ PRAAS_API int praas_control_start(const praas_control_opts_t *opts, praas_contro
         return core_err(PRAAS_ERR_NOMEM, "no memory for the control plane");
     ctl->max_body = opts->max_body ? opts->max_body : CP_MAX_BODY_DEFAULT;
     ctl->max_payload = opts->max_payload ? opts->max_payload : CP_MAX_PAYLOAD_DEFAULT;
+    rc = cp_lib_setup(ctl, opts);
+    if (rc < 0) {
+        free(ctl);
+        return rc;
+    }
     ctl->log_requests = opts->log_requests;
     ctl->listen_fd = -1;
     pthread_mutex_init(&ctl->lock, NULL);

@@ -24,6 +24,8 @@ struct praas_control {
     struct cp_store *store;
     size_t max_body;
     size_t max_payload;  /* the body limit of raw (invocation) routes */
+    size_t max_library;  /* the body limit of a library upload (libraries.h) */
+    char library_dir[1024]; /* where uploaded libraries are (libraries.h) */
     struct cp_sl *sl;    /* serverless sessions (serverless.h) */
     int log_requests;
     int port;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control/libraries.h"
 #include "control/routes.h"
 #include "control/serverless.h"
 #include "core/common.h"
@@ -23,10 +24,12 @@ int cp_route_is_raw(const char *path)
     return strstr(path, "/invoke/") != NULL;
 }
 
-int cp_sl_proc_fields(struct cp_reply *rep, json_t *body, json_t *rec)
+int cp_sl_proc_fields(struct praas_control *ctl, struct cp_reply *rep, json_t *body,
+                      json_t *rec)
 {
+    char path[CP_LIBRARY_MAX + 1];
     json_int_t mem, maxf, inc;
-    const char *lib;
+    const char *lib, *name = NULL;
     json_t *lim;
     size_t len;
 
@@ -38,9 +41,20 @@ int cp_sl_proc_fields(struct cp_reply *rep, json_t *body, json_t *rec)
     if (lib == NULL)
         return cp_reply_error(rep, 400, "field 'limits' needs a field 'library' (the "
                               "function library whose sessions they limit)");
-    if (len == 0 || len > CP_LIBRARY_MAX || lib[0] != '/' || strlen(lib) != len)
+    if (strlen(lib) != len)
+        return cp_reply_error(rep, 400, "field 'library' holds a NUL character");
+    /* Not a path: the name of an uploaded library (libraries.h). */
+    if (len && lib[0] != '/') {
+        if (cp_lib_resolve(ctl, lib, path, sizeof(path), rep) < 0)
+            return -1;
+        name = lib;
+        lib = path;
+        len = strlen(path);
+    }
+    if (len == 0 || len > CP_LIBRARY_MAX || lib[0] != '/')
         return cp_reply_error(rep, 400, "field 'library' must be an absolute path of at most "
-                              "%d characters", CP_LIBRARY_MAX);
+                              "%d characters or the name of an uploaded library",
+                              CP_LIBRARY_MAX);
     if (access(lib, R_OK) != 0)
         return cp_reply_error(rep, 400, "field 'library': cannot read '%s': %s", lib,
                               strerror(errno));
@@ -62,7 +76,9 @@ int cp_sl_proc_fields(struct cp_reply *rep, json_t *body, json_t *rec)
     if (inc > mem)
         return cp_reply_error(rep, 400, "limits: memory_increment %" JSON_INTEGER_FORMAT
                               " is larger than session_memory %" JSON_INTEGER_FORMAT, inc, mem);
-    json_object_set(rec, "library", json_object_get(body, "library"));
+    json_object_set_new(rec, "library", json_string(lib));
+    if (name)
+        json_object_set_new(rec, "library_name", json_string(name));
     json_object_set_new(rec, "limits", json_pack("{s:I, s:I, s:I}", "session_memory", mem,
                                                  "max_functions", maxf, "memory_increment",
                                                  inc));
@@ -195,15 +211,6 @@ static int cp_invoke(struct praas_control *ctl, const struct cp_request *req, co
     rc = cp_sl_invoke(ctl, sid, fn, req->body, req->body_len, &io, rep);
     json_decref(io.meta);
     return rc;
-}
-
-static int cp_not_allowed(const struct cp_request *req, struct cp_reply *rep,
-                          const char *allow)
-{
-    cp_reply_error(rep, 405, "method %s is not allowed on %s (allowed: %s)", req->method,
-                   req->path, allow);
-    rep->allow = allow;
-    return -1;
 }
 
 static int cp_is(const struct cp_request *req, const char *m)

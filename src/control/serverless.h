@@ -62,9 +62,12 @@ int cp_route_is_raw(const char *path);
 /* ---- used by routes.c ---- */
 
 /* Check the serverless fields of a process being created ("library",
- * "limits") and copy them into its record rec. Returns 0, or -1 after
- * answering 400. */
-int cp_sl_proc_fields(struct cp_reply *rep, json_t *body, json_t *rec);
+ * "limits") and copy them into its record rec. A "library" that is not an
+ * absolute path names an uploaded library (libraries.h): rec then holds
+ * its path in "library" and the name in "library_name". Returns 0, or -1
+ * after answering 400. */
+int cp_sl_proc_fields(struct praas_control *ctl, struct cp_reply *rep, json_t *body,
+                      json_t *rec);
 
 /* POST /v1/processes/{id}/sessions without a rank: allocate a session.
  * body is the parsed request (borrowed). */
@@ -87,6 +90,23 @@ void cp_sl_route_sessions(struct praas_control *ctl, const struct cp_request *re
  * starts with "/invoke/" or is "/metrics". */
 int cp_sl_route_proc(struct praas_control *ctl, const struct cp_request *req, const char *id,
                      const char *rest, struct cp_reply *rep);
+
+/* ---- the view of a serverless process (views.c, for members.c) ----
+ *
+ * Its members are its subprocesses, each a rank that joined it
+ * (doc/invoke.md, "The praas API in functions"). */
+
+/* Announce the join of rank into process id's view if the view has no
+ * member and no change pending (the record, absent, is made empty first):
+ * the route refuses a change that no member would acknowledge, so this
+ * writes the pending change itself. Returns 1 when it did, 0 when the view
+ * has members or a change pending (announce through the route), or a
+ * store error. */
+int cp_view_sl_first_join(struct praas_control *ctl, const char *id, json_int_t rank);
+/* Bump the "gen" of process id's view record if rank is joining, so that
+ * members waiting in a long poll look again (the joiner registered).
+ * Returns 0 or a store error. */
+int cp_view_sl_touch(struct praas_control *ctl, const char *id, json_int_t rank);
 
 /* ---- between serverless.c and sessions.c ---- */
 

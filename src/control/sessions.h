@@ -72,4 +72,9 @@ void cp_sess_mark_lost(struct cp_sl *sl, struct cp_sess *s, struct cp_reply *rep
  * its subprocess. */
 int cp_sess_swap_out(struct cp_sl *sl, struct cp_sess *s, int timeout_ms, struct cp_reply *rep);
 
+/* The executor's member hooks (members.c): each subprocess of a process
+ * joins the process's view (executor.h, struct cp_exec_member_ops). */
+struct cp_exec_member_ops;
+void cp_sl_member_ops(struct cp_sl *sl, struct cp_exec_member_ops *mo);
+
 #endif /* PRAAS_CONTROL_SESSIONS_H */

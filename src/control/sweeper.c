@@ -102,6 +102,7 @@ int cp_sl_start(struct praas_control *ctl, const praas_control_opts_t *opts)
                           : opts->ping_interval_ms < 0 ? 0 : opts->ping_interval_ms;
     eo.ping_timeout_ms = PRAAS_MAX(2 * eo.ping_interval_ms, CP_PING_TIMEOUT_MIN_MS);
     eo.ping_misses = CP_PING_MISSES;
+    cp_sl_member_ops(sl, &eo.member);
     /* Short: the sweeper asks every live session in turn, and a hung
      * subprocess is the pings' to find. */
     sl->sweep_timeout_ms = eo.ping_interval_ms > 0 ? eo.ping_timeout_ms : CP_METRICS_TIMEOUT_MS;

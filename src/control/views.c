@@ -4,11 +4,13 @@
  *   GET  /v1/processes/{id}/view[?since=G&timeout_ms=T]  the view (long poll)
  *   POST /v1/processes/{id}/views                         announce a change
  *   POST /v1/processes/{id}/views/ack                     a worker acknowledges
+ *   POST /v1/processes/{id}/views/report                  a member reports its exchanges
  *
  * Key: praas:proc:<id>:view, JSON
  *   {"number": N, "members": [R...], "gen": G,
  *    "pending": {"number": N+1, "members": [...], "leaving": [...], "failed": [...],
- *                "joining": [...], "expect": [...], "acked": [...]}}
+ *                "joining": [...], "expect": [...], "acked": [...],
+ *                "reported": [...], "rounds": C, "target": T}}
  * Absent means view 0 of every rank of the process (0 .. size-1), the view
  * every run starts in (a new run sweeps the key, routes.c). "gen" counts the
  * changes of the record (an announcement, an acknowledgement, a
@@ -23,6 +25,13 @@
  * between). When every expected rank has acknowledged, the new view is
  * published: number N+1, the members that stay; the leaving ranks'
  * sessions are removed.
+ *
+ * The exchanges of the old view (core_exchange, src/core/context.c): each
+ * member of the old view (expected, not joining) reports how many it has
+ * started in that view (POST .../views/report); "rounds" is the largest so
+ * far, and once every one has reported (or failed) "target" = "rounds" is
+ * set: every member finishes that many in the old view before it
+ * acknowledges, and starts the next one in the new view.
  *
  * A join (POST .../views {"join": [R...]}, a change of its own): R may be
  * past the process's size. Once announced, R counts as a rank of the
@@ -41,6 +50,7 @@
 #include <string.h>
 
 #include "control/routes.h"
+#include "control/serverless.h"
 #include "core/common.h"
 #include "core/error.h"
 
@@ -281,6 +291,23 @@ static int cp_view_ranks(struct cp_reply *rep, json_t *body, const char *name,
     return 0;
 }
 
+/* Set the target of pending change pend once every member of the old view
+ * still expected (not joining) has reported its exchanges. */
+static void cp_view_try_target(json_t *pend)
+{
+    json_t *v;
+    size_t i;
+
+    if (!pend || json_object_get(pend, "target"))
+        return;
+    json_array_foreach(json_object_get(pend, "expect"), i, v)
+        if (!cp_arr_has(json_object_get(pend, "joining"), json_integer_value(v)) &&
+            !cp_arr_has(json_object_get(pend, "reported"), json_integer_value(v)))
+            return;
+    json_object_set_new(pend, "target",
+                        json_integer(json_integer_value(json_object_get(pend, "rounds"))));
+}
+
 /* Insert rank r into the sorted JSON array a. */
 static void cp_arr_insert(json_t *a, json_int_t r)
 {
@@ -367,9 +394,10 @@ static int route_view_announce(struct praas_control *ctl, const struct cp_reques
         goto out_unlock;
     }
     if (!pend) {
-        pend = json_pack("{s:I, s:O, s:[], s:[], s:[], s:O, s:[]}", "number",
+        pend = json_pack("{s:I, s:O, s:[], s:[], s:[], s:O, s:[], s:[], s:i}", "number",
                          json_integer_value(json_object_get(view, "number")) + 1, "members",
-                         members, "leaving", "failed", "joining", "expect", members, "acked");
+                         members, "leaving", "failed", "joining", "expect", members, "acked",
+                         "reported", "rounds", 0);
         if (!pend) {
             cp_reply_error(rep, 503, "no memory for a view change");
             goto out_unlock;
@@ -407,6 +435,8 @@ static int route_view_announce(struct praas_control *ctl, const struct cp_reques
         /* Everybody failed: nothing is left to acknowledge. */
         json_object_set_new(pend, "expect", json_array());
     }
+    /* A failed rank reports nothing: the others may be all there is. */
+    cp_view_try_target(pend);
     rc = cp_view_try_publish(ctl, id, view);
     if (rc == 1)
         status = 200;
@@ -523,6 +553,75 @@ out_unlock:
     return -1;
 }
 
+/* POST .../views/report: {"view": N, "rank": R, "rounds": C}, R a member
+ * of the view before N that has started C exchanges in it. Repeating a
+ * report keeps the first. */
+static int route_view_report(struct praas_control *ctl, const struct cp_request *req,
+                             const char *id, struct cp_reply *rep)
+{
+    json_t *body, *view = NULL, *pend;
+    json_int_t number, rank, rounds;
+    struct cp_proc p;
+    int rc;
+
+    if (cp_body_object(req, rep, &body) < 0)
+        return -1;
+    if (cp_field_int(rep, body, "view", 1, 1, INT64_MAX, 0, &number) < 0 ||
+        cp_field_int(rep, body, "rank", 1, 0, 1048575, 0, &rank) < 0 ||
+        cp_field_int(rep, body, "rounds", 1, 0, INT64_MAX, 0, &rounds) < 0) {
+        json_decref(body);
+        return -1;
+    }
+    json_decref(body);
+    if (cp_proc_load(ctl, id, rep, &p) < 0)
+        return -1;
+    pthread_mutex_lock(&cp_view_lock);
+    if (cp_view_load(ctl, id, &p, rep, &view) < 0)
+        goto out_unlock;
+    pend = json_object_get(view, "pending");
+    if (!pend || json_integer_value(json_object_get(pend, "number")) != number) {
+        if (json_integer_value(json_object_get(view, "number")) >= number) {
+            /* Published already (a late report): nothing to agree on. */
+            pthread_mutex_unlock(&cp_view_lock);
+            json_decref(p.rec);
+            return cp_reply_json(rep, 200, view);
+        }
+        cp_reply_error(rep, 409, "view %" JSON_INTEGER_FORMAT " of process %s is not being "
+                       "installed", number, id);
+        goto out_unlock;
+    }
+    if (!cp_arr_has(json_object_get(pend, "expect"), rank) ||
+        cp_arr_has(json_object_get(pend, "joining"), rank)) {
+        cp_reply_error(rep, 409, "rank %" JSON_INTEGER_FORMAT " is not a member of the view "
+                       "before view %" JSON_INTEGER_FORMAT " of process %s still expected: it "
+                       "has no exchanges to report", rank, number, id);
+        goto out_unlock;
+    }
+    if (!json_is_array(json_object_get(pend, "reported")))
+        json_object_set_new(pend, "reported", json_array());
+    if (!cp_arr_has(json_object_get(pend, "reported"), rank)) {
+        json_array_append_new(json_object_get(pend, "reported"), json_integer(rank));
+        if (rounds > json_integer_value(json_object_get(pend, "rounds")))
+            json_object_set_new(pend, "rounds", json_integer(rounds));
+    }
+    cp_view_try_target(pend);
+    rc = cp_view_save(ctl, id, view);
+    if (rc < 0) {
+        cp_reply_store(rep, rc, "reporting exchanges");
+        goto out_unlock;
+    }
+    pthread_mutex_unlock(&cp_view_lock);
+    cp_server_notify(ctl);
+    json_decref(p.rec);
+    return cp_reply_json(rep, 200, view);
+
+out_unlock:
+    pthread_mutex_unlock(&cp_view_lock);
+    json_decref(view);
+    json_decref(p.rec);
+    return -1;
+}
+
 /* Parse a non-negative integer query argument. Returns 0 or -1 (400). */
 static int cp_query_int(const struct cp_request *req, struct cp_reply *rep, const char *name,
                         json_int_t hi, json_int_t def, json_int_t *val_p)
@@ -600,6 +699,10 @@ int cp_route_views(struct praas_control *ctl, const struct cp_request *req, cons
         if (strcmp(req->method, "POST") == 0)
             return route_view_ack(ctl, req, id, rep);
         allow = "POST";
+    } else if (strcmp(rest, "/views/report") == 0) {
+        if (strcmp(req->method, "POST") == 0)
+            return route_view_report(ctl, req, id, rep);
+        allow = "POST";
     } else {
         return cp_reply_error(rep, 404, "no route %s %s (see doc/control-api.md)", req->method,
                               req->path);
@@ -608,4 +711,75 @@ int cp_route_views(struct praas_control *ctl, const struct cp_request *req, cons
                    req->path, allow);
     rep->allow = allow;
     return -1;
+}
+
+/* ---- serverless processes (members.c): subprocesses join the view ---- */
+
+int cp_view_sl_first_join(struct praas_control *ctl, const char *id, json_int_t rank)
+{
+    char key[CP_KEY_MAX], *text = NULL;
+    json_t *view = NULL, *pend;
+    size_t len;
+    int rc, wrote = 0;
+
+    pthread_mutex_lock(&cp_view_lock);
+    cp_key_view(key, id);
+    rc = cp_store_get(ctl->store, key, &text, &len);
+    if (rc == PRAAS_ERR_NOT_FOUND) {
+        view = json_pack("{s:i, s:[], s:i}", "number", 0, "members", "gen", 0);
+        rc = view ? 0 : core_err(PRAAS_ERR_NOMEM, "no memory for the view of process %s", id);
+    } else if (rc == 0) {
+        view = json_loadb(text, len, 0, NULL);
+        free(text);
+        if (!json_is_object(view) || !json_is_array(json_object_get(view, "members")))
+            rc = core_err(PRAAS_ERR_PROTOCOL, "the store holds a malformed record under '%s'",
+                          key);
+    }
+    if (rc == 0 && json_array_size(json_object_get(view, "members")) == 0 &&
+        !json_object_get(view, "pending")) {
+        /* The change route_view_announce would make, had the view a member
+         * to acknowledge it: the joiner alone is expected, and no member of
+         * the old view has exchanges to report. */
+        pend = json_pack("{s:I, s:[I], s:[], s:[], s:[I], s:[I], s:[], s:[], s:i}", "number",
+                         json_integer_value(json_object_get(view, "number")) + 1, "members",
+                         rank, "leaving", "failed", "joining", rank, "expect", rank, "acked",
+                         "reported", "rounds", 0);
+        if (!pend) {
+            rc = core_err(PRAAS_ERR_NOMEM, "no memory for the view of process %s", id);
+        } else {
+            cp_view_try_target(pend);
+            json_object_set_new(view, "pending", pend);
+            rc = cp_view_save(ctl, id, view);
+            wrote = rc == 0;
+        }
+    }
+    pthread_mutex_unlock(&cp_view_lock);
+    json_decref(view);
+    if (wrote)
+        cp_server_notify(ctl);
+    return rc < 0 ? rc : wrote;
+}
+
+int cp_view_sl_touch(struct praas_control *ctl, const char *id, json_int_t rank)
+{
+    char key[CP_KEY_MAX], *text;
+    json_t *view = NULL;
+    size_t len;
+    int rc;
+
+    pthread_mutex_lock(&cp_view_lock);
+    cp_key_view(key, id);
+    rc = cp_store_get(ctl->store, key, &text, &len);
+    if (rc == 0) {
+        view = json_loadb(text, len, 0, NULL);
+        free(text);
+        if (json_is_object(view) &&
+            cp_arr_has(json_object_get(json_object_get(view, "pending"), "joining"), rank))
+            rc = cp_view_save(ctl, id, view);
+    }
+    pthread_mutex_unlock(&cp_view_lock);
+    json_decref(view);
+    if (rc == 0)
+        cp_server_notify(ctl);
+    return rc;
 }

@@ -35,6 +35,10 @@
       "bytes (vector x workers) up to which allreduce and allgather use one round")       \
     X(coll_chunk, PRAAS_COLL_CHUNK, INT, 262144, 4096, 67108864,                          \
       "bytes per chunk in the collectives' pipelined channels")                           \
+    X(coll_wait, PRAAS_COLL_WAIT, STR, "auto", 0, 0,                                      \
+      "how collectives on one node wait: spin (spin, yield, nap), block (sleep after a "  \
+      "microsecond or two) or auto (block when workers outnumber CPUs, else sleep after " \
+      "the spin and yield phase)")                                                          \
     X(storage, PRAAS_STORAGE, STR, "", 0, 0,                                              \
       "storage URL for persisted objects: file://DIR, s3://BUCKET[/PREFIX] or "           \
       "redis://HOST:PORT[/DB] (default file://$TMPDIR/praas-storage)")                    \

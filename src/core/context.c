@@ -1,7 +1,7 @@
 /*
  * The worker's context: praas_init(), praas_finalize(), the bootstrap
- * through the control plane, and the small set-up collectives
- * (core_exchange, core_barrier) over active messages.
+ * through the control plane, the join and the view (core_view_set). The
+ * set-up collectives are in exchange.c.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -16,47 +16,14 @@
 #include "core/base64.h"
 #include "core/common.h"
 #include "core/context.h"
+#include "core/context_priv.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/wait.h"
 #include "praas.h"
 
-/* A message of core_exchange() that arrived before its receiver reached
- * that round (a fast peer is already one round ahead). */
-typedef struct core_xmsg {
-    struct core_xmsg *next;
-    uint64_t round;
-    int src;
-    size_t len;
-    unsigned char data[];
-} core_xmsg_t;
-
-typedef struct core_xhdr {
-    uint64_t round;
-} core_xhdr_t;
-
-typedef struct core_ctx {
-    core_cfg_t cfg;
-    tp_ctx_t *tp;
-    core_progress_t progress;
-    char *describe;
-    /* core_exchange() state: the handler queues, the caller consumes. */
-    pthread_mutex_t xlock;
-    core_xmsg_t *xqueue;
-    uint64_t xround;
-    /* The members of the current view (one flag per rank of the world):
-     * core_exchange and the finalize fence run over them. All at start. */
-    atomic_uchar *member;
-    atomic_uint_least64_t view;
-    int world_max;         /* rank slots: member[] and linked[] (core_world_max) */
-    int joined;            /* PRAAS_JOIN: this worker joined a running process */
-    uint64_t join_view;    /* the view that adds it */
-    unsigned char *linked; /* peers connected (tp_connect or tp_connect_peer) */
-    pthread_mutex_t link_lock; /* serializes core_connect_ranks */
-} core_ctx_t;
-
-static core_ctx_t *core;
+core_ctx_t *core_self;
 
 #define CORE_MAX_FINALIZERS 16
 static void (*core_finalizers[CORE_MAX_FINALIZERS])(void);
@@ -86,209 +53,44 @@ void core_on_init(void (*fn)(void))
 
 const core_cfg_t *core_cfg(void)
 {
-    return core ? &core->cfg : NULL;
+    return core_self ? &core_self->cfg : NULL;
 }
 
 tp_ctx_t *core_tp(void)
 {
-    return core ? core->tp : NULL;
+    return core_self ? core_self->tp : NULL;
 }
 
 /* ---- the view ---- */
 
-/* Held by core_view_set while it uses the context, and by praas_finalize
- * while it takes the context away: the thread that follows the view may
- * still report a change while a worker finalizes. */
-static pthread_mutex_t core_view_lock = PTHREAD_MUTEX_INITIALIZER;
+/* See context_priv.h. */
+pthread_mutex_t core_view_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int core_view_set(uint64_t number, const int *members, int n)
 {
     core_ctx_t *ctx;
 
     pthread_mutex_lock(&core_view_lock);
-    ctx = core;
+    ctx = core_self;
     if (!ctx) {
         pthread_mutex_unlock(&core_view_lock);
         return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
     }
+    pthread_mutex_lock(&ctx->gate_lock);
     for (int r = 0; r < ctx->world_max; r++)
         atomic_store(&ctx->member[r], 0);
     for (int i = 0; i < n; i++)
         if (members[i] >= 0 && members[i] < ctx->world_max)
             atomic_store(&ctx->member[members[i]], 1);
     atomic_store(&ctx->view, number);
+    /* Units are counted afresh in the new view; the gate opens. */
+    ctx->xround = 0;
+    ctx->xnext = 0;
+    ctx->xtarget = 0;
+    ctx->xtarget_known = 0;
+    pthread_mutex_unlock(&ctx->gate_lock);
     pthread_mutex_unlock(&core_view_lock);
     return 0;
-}
-
-int core_is_member(int rank)
-{
-    core_ctx_t *ctx = core;
-
-    return ctx && rank >= 0 && rank < ctx->world_max && atomic_load(&ctx->member[rank]);
-}
-
-int core_world_max(void)
-{
-    return core ? core->world_max : 0;
-}
-
-int core_joined(void)
-{
-    return core && core->joined;
-}
-
-/* ---- set-up collectives ---- */
-
-static void core_exchange_handler(void *arg, int src, const void *hdr, size_t hdr_len,
-                                  const void *payload, size_t payload_len)
-{
-    core_ctx_t *ctx = arg;
-    core_xhdr_t xh;
-    core_xmsg_t *m;
-
-    if (hdr_len != sizeof(xh)) {
-        core_log(CORE_LOG_WARN, "exchange: dropping a message from rank %d with a %zu-byte header",
-                 src, hdr_len);
-        return;
-    }
-    memcpy(&xh, hdr, sizeof(xh));
-    m = malloc(sizeof(*m) + payload_len);
-    if (!m) {
-        core_log(CORE_LOG_ERROR, "exchange: no memory for a %zu-byte message", payload_len);
-        return;
-    }
-    m->round = xh.round;
-    m->src = src;
-    m->len = payload_len;
-    memcpy(m->data, payload, payload_len);
-    pthread_mutex_lock(&ctx->xlock);
-    m->next = ctx->xqueue;
-    ctx->xqueue = m;
-    pthread_mutex_unlock(&ctx->xlock);
-}
-
-/* Move the messages of `round` from the queue into all[] and mark their
- * senders in got[]; returns 0, or an error for a message of the wrong
- * length. */
-static int core_exchange_collect(core_ctx_t *ctx, uint64_t round, size_t len, void *all,
-                                 unsigned char *got)
-{
-    core_xmsg_t **pp, *m;
-    int rc = 0;
-
-    pthread_mutex_lock(&ctx->xlock);
-    for (pp = &ctx->xqueue; (m = *pp);) {
-        /* A rank that left the view counts its rounds on its own: what it
-         * still sends matches nothing here. */
-        if (m->src >= 0 && m->src < ctx->cfg.size && !atomic_load(&ctx->member[m->src])) {
-            *pp = m->next;
-            free(m);
-            continue;
-        }
-        if (m->round != round) {
-            pp = &m->next;
-            continue;
-        }
-        if (m->len != len && !rc)
-            rc = core_err(PRAAS_ERR_PROTOCOL,
-                          "exchange round %llu: rank %d sent %zu bytes, this rank %zu",
-                          (unsigned long long)round, m->src, m->len, len);
-        else if (len)
-            memcpy((char *)all + (size_t)m->src * len, m->data, len);
-        if (m->src >= 0 && m->src < ctx->cfg.size)
-            got[m->src] = 1;
-        *pp = m->next;
-        free(m);
-    }
-    pthread_mutex_unlock(&ctx->xlock);
-    return rc;
-}
-
-static int core_exchange_wait(core_ctx_t *ctx, uint64_t round, size_t len, void *all,
-                              uint64_t deadline, int timeout_ms);
-
-/* How many members other than this rank have not sent yet. Read afresh at
- * each step: a member that leaves the view meanwhile is not waited for. */
-static int core_exchange_missing(core_ctx_t *ctx, const unsigned char *got)
-{
-    int missing = 0;
-
-    for (int r = 0; r < ctx->cfg.size; r++)
-        if (r != ctx->cfg.rank && atomic_load(&ctx->member[r]) && !got[r])
-            missing++;
-    return missing;
-}
-
-int core_exchange(const void *mine, size_t len, void *all, int timeout_ms)
-{
-    core_ctx_t *ctx = core;
-    uint64_t deadline = core_deadline(timeout_ms);
-    core_xhdr_t xh;
-    int rc;
-
-    if (!ctx)
-        return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
-    if (ctx->joined)
-        return core_err(PRAAS_ERR_STATE, "rank %ld joined a running process: "
-                        "core_exchange and core_barrier (windows, collectives) run over the "
-                        "%ld ranks the process started with", ctx->cfg.rank, ctx->cfg.size);
-    if (!atomic_load(&ctx->member[ctx->cfg.rank]))
-        return core_err(PRAAS_ERR_STATE, "rank %ld has left the view: it takes part in no "
-                        "collective any more", ctx->cfg.rank);
-    xh.round = ++ctx->xround;
-    if (len)
-        memcpy((char *)all + (size_t)ctx->cfg.rank * len, mine, len);
-    for (int r = 0; r < ctx->cfg.size; r++) {
-        if (r == ctx->cfg.rank || !atomic_load(&ctx->member[r]))
-            continue;
-        rc = tp_am_send(ctx->tp, r, CORE_AM_EXCHANGE, &xh, sizeof(xh), mine, len);
-        if (rc)
-            return rc;
-    }
-    return core_exchange_wait(ctx, xh.round, len, all, deadline, timeout_ms);
-}
-
-/* The receiving half of core_exchange(): collect the other ranks' blobs,
- * progressing the transport, until all arrived or the deadline. */
-static int core_exchange_wait(core_ctx_t *ctx, uint64_t round, size_t len, void *all,
-                              uint64_t deadline, int timeout_ms)
-{
-    unsigned char *got = calloc((size_t)ctx->cfg.size, 1);
-    core_waiter_t w;
-    int missing, rc = 0;
-
-    if (!got)
-        return core_err(PRAAS_ERR_NOMEM, "exchange: no memory for %ld flags", ctx->cfg.size);
-    core_wait_init(&w, ctx->tp);
-    for (;;) {
-        rc = core_exchange_collect(ctx, round, len, all, got);
-        if (rc < 0)
-            break;
-        missing = core_exchange_missing(ctx, got);
-        /* Done, or this rank left the view meanwhile: it takes part in
-         * nothing any more. */
-        if (missing == 0 || !atomic_load(&ctx->member[ctx->cfg.rank]))
-            break;
-        rc = tp_progress(ctx->tp);
-        if (rc < 0)
-            break;
-        if (core_expired(deadline)) {
-            rc = core_err(PRAAS_ERR_TIMEOUT, "exchange: %d peers did not answer within %d ms",
-                          missing, timeout_ms);
-            break;
-        }
-        core_wait_step(&w, rc);
-        rc = 0;
-    }
-    core_wait_done(&w);
-    free(got);
-    return rc;
-}
-
-int core_barrier(int timeout_ms)
-{
-    return core_exchange(NULL, 0, NULL, timeout_ms);
 }
 
 /* ---- bootstrap ---- */
@@ -447,7 +249,7 @@ int core_connect_ranks(const int *ranks, int n)
     int rc;
 
     pthread_mutex_lock(&core_view_lock);
-    ctx = core;
+    ctx = core_self;
     rc = ctx ? core_connect_ranks_in(ctx, ranks, n)
              : core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
     pthread_mutex_unlock(&core_view_lock);
@@ -536,6 +338,7 @@ static void core_free(core_ctx_t *ctx)
         free(m);
     }
     pthread_mutex_destroy(&ctx->xlock);
+    pthread_mutex_destroy(&ctx->gate_lock);
     pthread_mutex_destroy(&ctx->link_lock);
     free(ctx->member);
     free(ctx->linked);
@@ -553,12 +356,13 @@ PRAAS_API int praas_init(void)
     int level, rc;
 
     core_err_clear();
-    if (core)
+    if (core_self)
         return core_err(PRAAS_ERR_STATE, "praas_init() was already called");
     ctx = calloc(1, sizeof(*ctx));
     if (!ctx)
         return core_err(PRAAS_ERR_NOMEM, "no memory for the context");
     pthread_mutex_init(&ctx->xlock, NULL);
+    pthread_mutex_init(&ctx->gate_lock, NULL);
     pthread_mutex_init(&ctx->link_lock, NULL);
     rc = core_cfg_load(&ctx->cfg);
     if (rc)
@@ -622,7 +426,7 @@ PRAAS_API int praas_init(void)
         if (rc)
             goto err_tp;
     }
-    core = ctx;
+    core_self = ctx;
     for (int i = 0; i < core_ninitializers; i++)
         core_initializers[i]();
     /* Warm every connection up now, while all workers are here to
@@ -637,7 +441,7 @@ PRAAS_API int praas_init(void)
     return 0;
 
 err_progress:
-    core = NULL;
+    core_self = NULL;
     core_progress_stop(&ctx->progress);
 err_tp:
     tp_close(ctx->tp);
@@ -648,7 +452,7 @@ err_ctx:
 
 PRAAS_API int praas_finalize(void)
 {
-    core_ctx_t *ctx = core;
+    core_ctx_t *ctx = core_self;
     json_t *table = NULL;
     int rc = 0;
 
@@ -664,7 +468,7 @@ PRAAS_API int praas_finalize(void)
         json_decref(table);
     }
     pthread_mutex_lock(&core_view_lock);
-    core = NULL;
+    core_self = NULL;
     pthread_mutex_unlock(&core_view_lock);
     core_progress_stop(&ctx->progress);
     tp_close(ctx->tp);
@@ -674,28 +478,28 @@ PRAAS_API int praas_finalize(void)
 
 PRAAS_API int praas_initialized(void)
 {
-    return core != NULL;
+    return core_self != NULL;
 }
 
 PRAAS_API int praas_rank(int *rank_p)
 {
-    if (!core)
+    if (!core_self)
         return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
-    *rank_p = (int)core->cfg.rank;
+    *rank_p = (int)core_self->cfg.rank;
     return 0;
 }
 
 PRAAS_API int praas_size(int *size_p)
 {
-    if (!core)
+    if (!core_self)
         return core_err(PRAAS_ERR_STATE, "praas_init() has not been called");
-    *size_p = (int)core->cfg.size;
+    *size_p = (int)core_self->cfg.size;
     return 0;
 }
 
 PRAAS_API const char *praas_transport_name(void)
 {
-    return core ? core->describe : "none";
+    return core_self ? core_self->describe : "none";
 }
 
 PRAAS_API const char *praas_version_string(void)

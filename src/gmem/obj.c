@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/http.h"
 #include "core/common.h"
 #include "core/context.h"
 #include "core/error.h"
@@ -544,13 +545,25 @@ static void gm_finalize(void)
     int timeout = (int)core_cfg()->bootstrap_timeout_ms, rank;
 
     /* Nobody touches an object once everybody is here: what is persisted
-     * now is final, and the memory may go. The members of the view meet;
-     * a worker that left has handed its objects over already. The view
-     * is followed until then: a change may complete during the barrier. */
+     * now is final, and the memory may go. The members of the view meet
+     * (joiners too); a worker that left has handed its objects over
+     * already. The view is followed until then: a change may complete
+     * during the barrier, so with a control plane it is a fence there,
+     * which waits for the members of the view as it is when they arrive
+     * (a core_barrier would hold the exchanges of a view change: a worker
+     * may wait for the change before it finalizes). */
     praas_rank(&rank);
-    if (core_is_member(rank) && !core_joined() && core_barrier(timeout))
-        core_log(CORE_LOG_WARN, "gmem: the barrier of praas_finalize failed: %s",
-                 praas_errmsg());
+    if (core_is_member(rank)) {
+        const core_cfg_t *cfg = core_cfg();
+        json_t *table = NULL;
+        int rc = *cfg->control ? cl_fence(cfg->control, cfg->process, "gmem.finalize", rank,
+                                          timeout, &table)
+                               : core_barrier(timeout);
+        json_decref(table);
+        if (rc)
+            core_log(CORE_LOG_WARN, "gmem: the barrier of praas_finalize failed: %s",
+                     praas_errmsg());
+    }
     gm_view_stop();
     gm_persist_on_exit();
     gm_storage_close();

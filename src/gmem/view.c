@@ -7,9 +7,17 @@
  *   1. closes the gate to the ranks that go (leaving or failed): a new
  *      access to an object they own waits (gm_view_enter) until the new
  *      view is published, then finds the object where it is then;
- *   2. drains: waits until the accesses already under way to a leaving
+ *   2. in a member of the old view, agrees on the exchanges of the old
+ *      view (core_exchange, src/core/context.c): it stops new ones
+ *      (core_view_freeze) and reports how many it has started (POST
+ *      .../views/report); once every member has reported, the control
+ *      plane publishes the target T (the largest count) in the pending
+ *      change; the application may start exchanges up to T, and the thread
+ *      waits until the T-th is over (core_view_drain, bounded by
+ *      PRAAS_OP_TIMEOUT: on timeout it logs and goes on);
+ *   3. drains: waits until the accesses already under way to a leaving
  *      rank are over and flushes it (failed ranks are not waited for);
- *   3. acknowledges; a leaving worker first waits until every other member
+ *   4. acknowledges; a leaving worker first waits until every other member
  *      has acknowledged (nobody writes its objects any more), copies each
  *      object it owns to a member of the new view (hash of the name), points
  *      the directory there ("migrated") and frees its copy, then
@@ -77,6 +85,8 @@ typedef struct gm_watch {
     uint64_t linger_until;
     pthread_mutex_t busy; /* held while the thread acts on a view */
     uint64_t acked;       /* the last view this rank acknowledged */
+    uint64_t reported;    /* the last view it reported its exchanges for */
+    uint64_t drained;     /* the last view whose agreed exchanges it waited for */
     uint64_t seen;        /* the last view installed */
 } gm_watch_t;
 
@@ -302,7 +312,35 @@ static int gm_ack(gm_watch_t *w, uint64_t view)
     return rc;
 }
 
-/* A change is under way: close the gate, drain, migrate, acknowledge. */
+/* Report the exchanges this member started in the view before `view`
+ * (once; again at the next poll if the request fails). */
+static int gm_report(gm_watch_t *w, uint64_t view)
+{
+    char path[192];
+    json_t *body, *resp;
+    uint64_t rounds;
+    int rc;
+
+    if (w->reported >= view)
+        return 0;
+    core_view_freeze(view, &rounds);
+    body = json_pack("{s:I, s:i, s:I}", "view", (json_int_t)view, "rank", w->rank, "rounds",
+                     (json_int_t)rounds);
+    snprintf(path, sizeof(path), "/v1/processes/%s/views/report", w->process);
+    rc = cl_http_request(w->control, "POST", path, body, w->timeout_ms, NULL, &resp);
+    json_decref(body);
+    if (rc) {
+        core_log(CORE_LOG_WARN, "gmem: cannot report the exchanges before view %llu: %s",
+                 (unsigned long long)view, praas_errmsg());
+        return rc;
+    }
+    json_decref(resp);
+    w->reported = view;
+    return 0;
+}
+
+/* A change is under way: close the gate, agree on the exchanges, drain,
+ * migrate, acknowledge. */
 static void gm_on_pending(gm_watch_t *w, json_t *pend)
 {
     uint64_t number = (uint64_t)json_integer_value(json_object_get(pend, "number"));
@@ -312,9 +350,15 @@ static void gm_on_pending(gm_watch_t *w, json_t *pend)
     size_t i;
     json_t *v;
 
+    int old_member = gm_has(expect, w->rank) && !gm_has(joining, w->rank);
+    json_t *target = json_object_get(pend, "target");
+
     if (atomic_load(&w->finalizing)) {
         /* No access any more, nothing to drain; the state of the gate may
-         * belong to a later praas_init already. */
+         * belong to a later praas_init already. The exchanges are over: the
+         * count goes to the control plane all the same. */
+        if (old_member && !gm_has(acked, w->rank) && gm_report(w, number))
+            return;
         if (w->acked < number && gm_has(expect, w->rank) && !gm_has(acked, w->rank) &&
             !gm_has(leaving, w->rank)) {
             gm_ack(w, number);
@@ -337,6 +381,18 @@ static void gm_on_pending(gm_watch_t *w, json_t *pend)
 
     if (w->acked >= number || !gm_has(expect, w->rank) || gm_has(acked, w->rank))
         return;
+    if (old_member) {
+        /* The exchanges of the old view: report, then (target known)
+         * finish the agreed ones. */
+        if (gm_report(w, number) || !json_is_integer(target))
+            return;
+        core_view_target(number, (uint64_t)json_integer_value(target));
+        if (w->drained < number &&
+            core_view_drain(number, (uint64_t)json_integer_value(target), gm_timeout()))
+            core_log(CORE_LOG_WARN, "gmem: %s; acknowledging view %llu anyway", praas_errmsg(),
+                     (unsigned long long)number);
+        w->drained = number;
+    }
     if (gm_has(joining, w->rank)) {
         json_array_foreach(expect, i, v)
             if (!gm_has(joining, (int)json_integer_value(v)) &&

@@ -92,6 +92,16 @@ enum rt_msg {
  * (payloads), "bytes_out" (results), "idle_ms" (since the last completion,
  * or since allocation), "running", "queued", "waiting". */
 
+/* Header flags (every other bit is reserved, 0). */
+enum {
+    /* On a failed reply: the failure is that the connection's session is
+     * not served here any more (swapped out, deleted, moved), not about
+     * the request itself, so a client may look the session up again and
+     * retry. A function's own error never carries it. */
+    RT_FLAG_SESSION_GONE = 0x0001,
+    RT_FLAGS_KNOWN = RT_FLAG_SESSION_GONE
+};
+
 struct rt_hdr {
     uint32_t magic;
     uint16_t type;
@@ -130,6 +140,11 @@ void rt_conn_close(struct rt_conn *conn);
 int rt_conn_call(struct rt_conn *conn, enum rt_msg type, uint64_t id, const char *name,
                  json_t *meta, const void *payload, size_t payload_len, int timeout_ms,
                  json_t **reply_meta_p, void **reply_payload_p, size_t *reply_len_p);
+
+/* Whether the last rt_conn_call of this thread failed with a reply that
+ * carried RT_FLAG_SESSION_GONE (0 after a success, a broken connection or
+ * a timeout). */
+int rt_conn_session_gone(void);
 
 /* Control-plane helpers over rt_conn_call (name = session id). */
 int rt_sub_alloc(struct rt_conn *c, const char *sid, size_t memory, int max_functions,

@@ -41,8 +41,10 @@ struct rt_call {
     struct rt_call *next;
     unsigned type; /* the reply type expected */
     uint64_t id;
+    int want_meta; /* the caller parses a successful reply's meta */
     int done;
     int status;
+    unsigned flags; /* the reply's header flags */
     char *meta; /* the reply's meta section, NUL-terminated (parsed by the caller) */
     size_t meta_len;
     void *payload;
@@ -210,14 +212,19 @@ static void conn_break(struct rt_conn *c, int code, const char *why)
     pthread_cond_broadcast(&c->cond);
 }
 
+/* A meta section up to this size is read into the reader's stack, and
+ * copied to the heap only for a call that wants it (most do not). */
+#define RT_CONN_SMALL_META 256
+
 /* Read one whole frame (the reader, without c->lock) through the staging
  * buffer; its first byte may take first_ms (PRAAS_ERR_TIMEOUT with nothing
  * consumed), the rest RT_IO_TIMEOUT_MS per stall. The meta section is
  * copied, not parsed: only a caller that wants it parses it (most
- * invocations do not). *hdr, meta and payload belong to the caller on
- * success. */
-static int read_frame(struct rt_conn *c, int first_ms, struct rt_hdr *h, char **meta_p,
-                      void **payload_p)
+ * invocations do not); one of at most RT_CONN_SMALL_META bytes into small
+ * (*meta_p == small), a larger one into the heap. *hdr, a heap meta and
+ * payload belong to the caller on success. */
+static int read_frame(struct rt_conn *c, int first_ms, struct rt_hdr *h, char *small,
+                      char **meta_p, void **payload_p)
 {
     void *payload = NULL;
     char *meta = NULL;
@@ -235,7 +242,8 @@ static int read_frame(struct rt_conn *c, int first_ms, struct rt_hdr *h, char **
     if (rc)
         return rc;
     if (h->meta_len) {
-        if (!(meta = malloc(h->meta_len + 1)))
+        meta = h->meta_len <= RT_CONN_SMALL_META ? small : malloc(h->meta_len + 1);
+        if (!meta)
             return core_err(PRAAS_ERR_NOMEM, "no memory for a reply's meta section");
         memcpy(meta, c->rb.buf + c->rb.pos + h->name_len, h->meta_len);
         meta[h->meta_len] = '\0';
@@ -243,14 +251,16 @@ static int read_frame(struct rt_conn *c, int first_ms, struct rt_hdr *h, char **
     c->rb.pos += h->name_len + h->meta_len;
     if (h->payload_len) {
         if (h->payload_len > SIZE_MAX || !(payload = malloc((size_t)h->payload_len))) {
-            free(meta);
+            if (meta != small)
+                free(meta);
             return core_err(PRAAS_ERR_NOMEM, "no memory for a reply of %llu bytes",
                             (unsigned long long)h->payload_len);
         }
         rc = rt_rbuf_read(c->fd, &c->rb, payload, (size_t)h->payload_len, RT_IO_TIMEOUT_MS);
         if (rc) {
             free(payload);
-            free(meta);
+            if (meta != small)
+                free(meta);
             return rc;
         }
     }
@@ -259,16 +269,31 @@ static int read_frame(struct rt_conn *c, int first_ms, struct rt_hdr *h, char **
     return 0;
 }
 
-/* Hand a frame to the call it answers (c->lock held); drop it if none. */
-static void deliver(struct rt_conn *c, const struct rt_hdr *h, char *meta, void *payload)
+/* Hand a frame to the call it answers (c->lock held); drop it if none.
+ * meta is small (read_frame's stack buffer) or the heap's. */
+static void deliver(struct rt_conn *c, const struct rt_hdr *h, char *meta, const char *small,
+                    void *payload)
 {
     for (struct rt_call *k = c->calls; k; k = k->next) {
         if (k->done || k->id != h->id || (h->type != k->type && h->type != RT_MSG_ERROR))
             continue;
         k->done = 1;
         k->status = h->status ? h->status : (h->type == RT_MSG_ERROR ? PRAAS_ERR_PROTOCOL : 0);
-        k->meta = meta;
-        k->meta_len = h->meta_len;
+        k->flags = h->flags;
+        k->meta = NULL;
+        k->meta_len = 0;
+        if (meta && (k->status || k->want_meta)) {
+            if (meta == small) {
+                k->meta = malloc(h->meta_len + 1);
+                if (k->meta)
+                    memcpy(k->meta, meta, h->meta_len + 1);
+            } else {
+                k->meta = meta;
+            }
+            k->meta_len = k->meta ? h->meta_len : 0;
+        } else if (meta != small) {
+            free(meta);
+        }
         k->payload = payload;
         k->len = (size_t)h->payload_len;
         pthread_cond_broadcast(&c->cond);
@@ -287,7 +312,8 @@ static void deliver(struct rt_conn *c, const struct rt_hdr *h, char *meta, void 
         json_decref(j);
         conn_break(c, PRAAS_ERR_PROTOCOL, why);
     }
-    free(meta);
+    if (meta != small)
+        free(meta);
     free(payload);
 }
 
@@ -315,10 +341,11 @@ static int wait_reply(struct rt_conn *c, struct rt_call *k, uint64_t deadline)
             pthread_mutex_unlock(&c->lock);
             int ms = deadline == UINT64_MAX ? -1 : (int)((deadline - now + 999999) / 1000000);
             struct rt_hdr h;
+            char small[RT_CONN_SMALL_META + 1];
             char *meta = NULL;
             void *payload = NULL;
             size_t had = c->rb.end - c->rb.pos;
-            int rc = read_frame(c, ms, &h, &meta, &payload);
+            int rc = read_frame(c, ms, &h, small, &meta, &payload);
             /* Nothing came before our deadline (a frame begun is read to
              * its end whatever the deadline). */
             int idle = rc == PRAAS_ERR_TIMEOUT && had == 0 && c->rb.end == c->rb.pos;
@@ -333,7 +360,7 @@ static int wait_reply(struct rt_conn *c, struct rt_call *k, uint64_t deadline)
                 conn_break(c, PRAAS_ERR_PEER, why);
                 continue;
             }
-            deliver(c, &h, meta, payload);
+            deliver(c, &h, meta, small, payload);
             continue;
         }
         if (deadline == UINT64_MAX) {
@@ -347,14 +374,25 @@ static int wait_reply(struct rt_conn *c, struct rt_call *k, uint64_t deadline)
     return 0;
 }
 
+/* RT_FLAG_SESSION_GONE of the last failed reply of this thread's last
+ * call (rt_conn_session_gone). */
+static _Thread_local int rt_last_gone;
+
+int rt_conn_session_gone(void)
+{
+    return rt_last_gone;
+}
+
 int rt_conn_call(struct rt_conn *c, enum rt_msg type, uint64_t id, const char *name,
                  json_t *meta, const void *payload, size_t payload_len, int timeout_ms,
                  json_t **reply_meta_p, void **reply_payload_p, size_t *reply_len_p)
 {
     struct rt_hdr h = {.type = (uint16_t)type, .id = id};
-    struct rt_call k = {.type = (unsigned)type + 1, .id = id};
+    struct rt_call k = {.type = (unsigned)type + 1, .id = id, .want_meta = reply_meta_p != NULL};
     uint64_t deadline = core_deadline(timeout_ms);
     int rc;
+
+    rt_last_gone = 0;
 
     if (!c || !rt_msg_valid(type) || !(type & 1) || type == RT_MSG_ERROR)
         return core_err(PRAAS_ERR_INVALID, "rt_conn_call: %s is not a request type",
@@ -418,6 +456,7 @@ int rt_conn_call(struct rt_conn *c, enum rt_msg type, uint64_t id, const char *n
     free(k.meta);
     if (k.status) {
         json_t *e = jm ? json_object_get(jm, "error") : NULL;
+        rt_last_gone = (k.flags & RT_FLAG_SESSION_GONE) != 0;
         rc = core_err(k.status, "%s", json_is_string(e) ? json_string_value(e)
                                                         : praas_strerror(k.status));
         json_decref(jm);

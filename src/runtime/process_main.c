@@ -7,9 +7,10 @@
  * library exports no name outside praas_* and MPI_*.
  *
  * Start-up: start the --prefetch thread (prefetch.c), which reads swapped
- * sessions from storage meanwhile; initialize praas as a single worker (so
- * functions may use the praas API and session memory is registered with
- * the transport), load the library, open the storage, listen, then write
+ * sessions from storage meanwhile; initialize praas, as a rank joining its
+ * process's view when the executor says so (PRAAS_JOIN=1), else as a
+ * single worker (so functions may use the praas API and session memory is
+ * registered with the transport), load the library, open the storage, listen, then write
  * exactly one line "endpoint HOST:PORT" to stdout for whoever started us
  * (the control plane's executor reads it from a pipe). Then serve until
  * SIGTERM or SIGINT, or until stdin reaches end of file with
@@ -253,12 +254,21 @@ PRAAS_API int praas_process_main(int argc, char **argv)
     }
 
     if (init) {
-        /* A subprocess is a single worker of its own view: the launcher's
-         * variables, if the environment carries them, are not ours. */
+        /* Started by the control plane's executor, a subprocess joins the
+         * view of its process (PRAAS_JOIN=1 with PRAAS_CONTROL, PRAAS_PROCESS
+         * and PRAAS_RANK: the executor announced the join), so that its
+         * functions reach the objects of the other subprocesses; praas_init
+         * returns once the view that adds it is published, within
+         * PRAAS_BOOTSTRAP_TIMEOUT. Started otherwise, it is a single worker
+         * of its own view: the launcher's variables, if the environment
+         * carries them, are not ours. */
         static const char *const vars[] = {"PRAAS_CONTROL", "PRAAS_PROCESS", "PRAAS_RANK",
-                                           "PRAAS_SIZE", "PRAAS_LOCAL_RANK", "PRAAS_LOCAL_SIZE"};
-        for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-            unsetenv(vars[i]);
+                                           "PRAAS_SIZE", "PRAAS_LOCAL_RANK", "PRAAS_LOCAL_SIZE",
+                                           "PRAAS_JOIN"};
+        const char *join = getenv("PRAAS_JOIN"), *control = getenv("PRAAS_CONTROL");
+        if (!join || strcmp(join, "1") != 0 || !control || !*control)
+            for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+                unsetenv(vars[i]);
         rc = praas_init();
         if (rc)
             fprintf(stderr,

@@ -103,6 +103,7 @@ static int on_invoke(struct rt_sconn *c, const struct rt_hdr *h, const char *nam
     json_int_t nargs = 1, argi = -1, timeout = -1;
     uint64_t *deps = NULL;
     int ndeps = 0, rc;
+    unsigned gone = 0; /* RT_FLAG_SESSION_GONE when the session is not here */
 
     if (h->payload_len > srv->o.max_payload) {
         rc = core_err(PRAAS_ERR_RANGE, "payload of %llu bytes is over the limit of %llu of %s",
@@ -111,7 +112,9 @@ static int on_invoke(struct rt_sconn *c, const struct rt_hdr *h, const char *nam
         rt_sconn_reply_err(c, RT_MSG_ERROR, h->id, rc);
         return rc;
     }
-    if (!rt_fn_name_ok(name)) {
+    /* The function of the connection's last INVOKE, already checked? */
+    int same_fn = c->fn && strcmp(c->fn_name, name) == 0;
+    if (!same_fn && !rt_fn_name_ok(name)) {
         rc = core_err(PRAAS_ERR_INVALID,
                       "function name '%.64s' is not a C identifier (or starts with praas_)", name);
         goto refuse;
@@ -153,9 +156,15 @@ static int on_invoke(struct rt_sconn *c, const struct rt_hdr *h, const char *nam
     if (!s) {
         rc = core_err(PRAAS_ERR_NOT_FOUND, "session %s is no longer in %s (swapped out or deleted)",
                       c->sid, srv->id);
+        gone = RT_FLAG_SESSION_GONE;
         goto refuse;
     }
-    fn = rt_fn_lookup(srv, name);
+    if (same_fn) {
+        fn = c->fn;
+    } else if ((fn = rt_fn_lookup(srv, name))) {
+        memcpy(c->fn_name, name, strlen(name) + 1);
+        c->fn = fn;
+    }
     if (!fn) {
         rc = core_err(PRAAS_ERR_NOT_FOUND, "no function %s in %s", name,
                       srv->o.library ? srv->o.library : "(no library)");
@@ -195,7 +204,7 @@ refuse:
             rt_sess_unref(s);
         free(deps);
         int rrc = rt_sconn_skip(c, h->payload_len);
-        rt_sconn_reply(c, RT_MSG_RESULT, h->id, rc, msg, NULL, NULL, 0);
+        rt_sconn_reply_flags(c, RT_MSG_RESULT, h->id, rc, gone, msg, NULL, NULL, 0);
         return rrc;
     }
 }

@@ -12,8 +12,10 @@
  * invocations from its ready queue and send their results; at most
  * max_functions invocations of a session run at once, in readers and
  * function threads together. A reaper thread fails invocations whose
- * timeout passed before they started, and hands a connection whose reader
- * is running a function to a new reader when a next frame waits.
+ * timeout passed before they started, hands a connection whose reader
+ * is running a function to a new reader when a next frame waits, and reads
+ * the CPU clock of a thread whose function is still running after a tick
+ * (rt_sconn_inline_end: a short function costs no CPU-clock read).
  *
  * Locks, in the order they may be taken: srv->lock, then a session's
  * lock, then a connection's write lock. Replies are sent with no session
@@ -128,17 +130,27 @@ struct rt_sconn {
      * byte of a next frame buffered); threaded: read by conn_main. */
     int can_inline, threaded;
     struct rt_rbuf rb; /* the reader's staging buffer (wire.h) */
+    /* the function the last INVOKE named (the reader only): most INVOKEs
+     * on a connection name the same one */
+    char fn_name[RT_NAME_MAX + 1];
+    praas_function_t *fn;
 };
 
-/* An invocation running in a connection's reader, listed in srv->inl
- * (srv->lock) while it runs: the reaper hands the connection's reading to
- * a new thread when a next frame waits (handed = 1), so a long function
- * never stalls the connection's other requests for more than a tick. Lives
- * on the reader's stack. */
+/* An invocation running, in a connection's reader (c) or in a function
+ * thread (c NULL), listed in srv->inl (srv->lock) while it runs. For a
+ * reader, the reaper hands the connection's reading to a new thread when a
+ * next frame waits (handed = 1), so a long function never stalls the
+ * connection's other requests for more than a tick. For both, it reads the
+ * running thread's CPU clock once, the first time it sees the function
+ * still running (sampled, cpu0 at wall time cpu0_at): a function that ends
+ * before that costs no CPU-clock read at all (rt_sconn_inline_end). Lives
+ * on the running thread's stack. */
 struct rt_inline {
     struct rt_sconn *c;
-    uint64_t since;
-    int handed;
+    pthread_t thread;
+    uint64_t since, end; /* wall clock (core_now_ns) at begin and end */
+    uint64_t cpu0, cpu0_at;
+    int handed, sampled;
     struct rt_inline *next;
 };
 
@@ -163,12 +175,14 @@ struct praas_invocation {
     praas_function_t *fn;
     enum rt_inv_state state;
     int nargs, nrecv;
-    struct rt_arg *args;
+    struct rt_arg *args; /* &arg1 when nargs is 1 */
+    struct rt_arg arg1;
     uint64_t *deps;
     int ndeps;
     uint64_t deadline; /* UINT64_MAX: none */
+    uint64_t end_ns;   /* when the function returned (core_now_ns) */
     struct praas_invocation *hnext;        /* session hash chain */
-    struct praas_invocation *qnext, *qprev; /* waiting list or ready queue */
+    struct praas_invocation *qnext, *qprev; /* waiting list or ready queue; qnext: s->inv_pool */
     /* the result */
     struct rt_buf *res_buf;
     const void *res;
@@ -184,6 +198,11 @@ struct rt_inv_list {
 };
 
 #define RT_INV_HASH 256
+/* Completed ids a session remembers (for dependencies and to refuse an id
+ * used twice): the most recent ones; an older id is forgotten. */
+#define RT_DONE_KEEP 16384
+/* Invocation structures a session keeps for reuse. */
+#define RT_INV_POOL 16
 #define RT_POOL_CLASSES 33 /* buffers of 2^12 .. 2^44 bytes */
 
 struct rt_session {
@@ -203,13 +222,20 @@ struct rt_session {
     size_t ninvs;
     struct rt_inv_list waiting; /* for arguments or dependencies, in arrival order */
     struct rt_inv_list ready;   /* first in, first out */
-    /* ids that completed, with their status (open addressing) */
+    /* The last RT_DONE_KEEP ids that completed, with their status: a hash
+     * table (open addressing, linear probing) and the ids in completion
+     * order (a ring: the oldest is forgotten first). */
     struct rt_done {
         uint64_t id;
         int32_t status;
         int32_t used;
     } *done;
     size_t done_n, done_cap;
+    uint64_t *done_ring;
+    size_t done_head;
+    /* invocation structures kept for reuse (qnext-linked) */
+    struct praas_invocation *inv_pool;
+    int inv_pool_n;
     /* I/O buffers */
     struct rt_buf *pool[RT_POOL_CLASSES];
     int pool_n[RT_POOL_CLASSES];
@@ -267,8 +293,18 @@ void rt_sess_unref(struct rt_session *s);
  * reference is dropped by the caller after unlocking. */
 void rt_sess_unlist_locked(struct rt_session *s, int code, const char *why,
                            struct rt_inv_list *failed);
+/* tables.c (session lock held) */
+/* An I/O buffer of at least len bytes (a kept one, or a new mapping). */
 int rt_buf_get(struct rt_session *s, size_t len, struct rt_buf **buf_p);
+/* Keep b for reuse or unmap it (NULL is ignored). */
 void rt_buf_put(struct rt_session *s, struct rt_buf *b);
+/* A hash of an invocation id. */
+size_t rt_id_mix(uint64_t x);
+/* The record of completed id, or NULL if not (or no longer) remembered. */
+struct rt_done *rt_done_find(struct rt_session *s, uint64_t id);
+/* Remember that id completed with status, forgetting the oldest of
+ * RT_DONE_KEEP remembered. */
+void rt_done_add(struct rt_session *s, uint64_t id, int status);
 /* Submit one argument of invocation id (payload already in buf, which
  * the session now owns whatever happens). Replies to failures itself.
  * When the invocation is runnable at once, nothing is queued before it,
@@ -298,16 +334,26 @@ void rt_sconn_unref(struct rt_sconn *c);
  * a reply is shut down, and its reader sees that. */
 void rt_sconn_reply(struct rt_sconn *c, unsigned type, uint64_t id, int status,
                     const char *msg, json_t *meta, const void *payload, size_t len);
+/* The same with header flags (RT_FLAG_SESSION_GONE on a failure that is
+ * about the connection's session, not the request). */
+void rt_sconn_reply_flags(struct rt_sconn *c, unsigned type, uint64_t id, int status,
+                          unsigned flags, const char *msg, json_t *meta, const void *payload,
+                          size_t len);
 
 /* Send a successful reply whose meta section is the JSON text meta
  * (meta_len bytes, already serialized). */
 void rt_sconn_reply_raw(struct rt_sconn *c, unsigned type, uint64_t id, const char *meta,
                         size_t meta_len, const void *payload, size_t len);
-/* Around an invocation run in c's reader: list c for the reaper, which
- * hands c's reading to a new thread when a frame waits behind it; end
- * returns 1 if it did (the caller stops reading c), else 0. */
-void rt_sconn_inline_begin(struct rt_sconn *c, struct rt_inline *in);
-int rt_sconn_inline_end(struct rt_inline *in);
+/* Around a function run by the calling thread: list it for the reaper.
+ * c is the connection whose reader runs it, or NULL in a function thread;
+ * for a reader the reaper hands c's reading to a new thread when a frame
+ * waits behind it. end returns 1 if it did (the caller stops reading c),
+ * else 0, and the function's CPU time in *cpu_ns_p: its wall time until
+ * the reaper first saw it running (about a tick, RT_INLINE_TICK_MS, later
+ * than its start; so all of it for a function shorter than that), the
+ * thread's CPU clock from then on. */
+void rt_sconn_inline_begin(struct rt_server *srv, struct rt_sconn *c, struct rt_inline *in);
+int rt_sconn_inline_end(struct rt_server *srv, struct rt_inline *in, uint64_t *cpu_ns_p);
 /* The function called name in the library (cached), or NULL. */
 praas_function_t *rt_fn_lookup(struct rt_server *srv, const char *name);
 

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/common.h"
@@ -101,7 +102,15 @@ static struct rt_sconn *sconn_new(struct rt_server *srv, int fd)
 void rt_sconn_reply(struct rt_sconn *c, unsigned type, uint64_t id, int status,
                     const char *msg, json_t *meta, const void *payload, size_t len)
 {
-    struct rt_hdr h = {.type = (uint16_t)type, .id = id, .status = status};
+    rt_sconn_reply_flags(c, type, id, status, 0, msg, meta, payload, len);
+}
+
+void rt_sconn_reply_flags(struct rt_sconn *c, unsigned type, uint64_t id, int status,
+                          unsigned flags, const char *msg, json_t *meta, const void *payload,
+                          size_t len)
+{
+    struct rt_hdr h = {.type = (uint16_t)type, .flags = (uint16_t)flags, .id = id,
+                       .status = status};
     json_t *err = NULL;
     int rc;
 
@@ -282,11 +291,9 @@ void rt_server_deadline(struct rt_server *srv, uint64_t deadline)
 
 static void *conn_main(void *arg);
 
-void rt_sconn_inline_begin(struct rt_sconn *c, struct rt_inline *in)
+void rt_sconn_inline_begin(struct rt_server *srv, struct rt_sconn *c, struct rt_inline *in)
 {
-    struct rt_server *srv = c->srv;
-
-    *in = (struct rt_inline){.c = c, .since = core_now_ns()};
+    *in = (struct rt_inline){.c = c, .thread = pthread_self(), .since = core_now_ns()};
     pthread_mutex_lock(&srv->lock);
     in->next = srv->inl;
     srv->inl = in;
@@ -297,9 +304,18 @@ void rt_sconn_inline_begin(struct rt_sconn *c, struct rt_inline *in)
     pthread_mutex_unlock(&srv->lock);
 }
 
-int rt_sconn_inline_end(struct rt_inline *in)
+static uint64_t clock_ns(clockid_t id)
 {
-    struct rt_server *srv = in->c->srv;
+    struct timespec ts;
+
+    if (clock_gettime(id, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int rt_sconn_inline_end(struct rt_server *srv, struct rt_inline *in, uint64_t *cpu_ns_p)
+{
+    uint64_t now = in->end = core_now_ns(), cpu;
     int handed;
 
     pthread_mutex_lock(&srv->lock);
@@ -310,16 +326,41 @@ int rt_sconn_inline_end(struct rt_inline *in)
         }
     handed = in->handed;
     pthread_mutex_unlock(&srv->lock);
+    /* CPU time: the thread's CPU clock is a system call (not in the vDSO,
+     * about a microsecond, as much as the rest of a small invocation), so
+     * it is read only for a function the reaper saw running; before that,
+     * and for a function that ended sooner, the wall time counts (it is
+     * the CPU time unless the function blocked or was preempted). */
+    cpu = now - in->since;
+    if (in->sampled) {
+        uint64_t c1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+        cpu = (in->cpu0_at - in->since) + (c1 > in->cpu0 ? c1 - in->cpu0 : 0);
+        cpu = PRAAS_MIN(cpu, now - in->since);
+    }
+    *cpu_ns_p = cpu;
     return handed;
 }
 
 /* srv->lock held. A connection is on the list once per invocation running
  * in one of its readers (old readers finish theirs after a hand-off); only
- * the current reader's entry is not yet handed. */
+ * the current reader's entry is not yet handed. Function threads are on it
+ * too (c NULL), for their CPU clock only. */
 static void inline_handoff(struct rt_server *srv, uint64_t now)
 {
     for (struct rt_inline *in = srv->inl; in; in = in->next) {
-        if (in->handed || now - in->since < RT_INLINE_TICK_MS * 1000000ull)
+        if (now - in->since < RT_INLINE_TICK_MS * 1000000ull)
+            continue;
+        if (!in->sampled) {
+            /* The thread's CPU clock, read from here: the thread cannot end
+             * while it is listed (it unlists itself under srv->lock). */
+            clockid_t cid;
+            if (pthread_getcpuclockid(in->thread, &cid) == 0) {
+                in->cpu0 = clock_ns(cid);
+                in->cpu0_at = core_now_ns();
+                in->sampled = 1;
+            }
+        }
+        if (in->handed || !in->c)
             continue;
         struct rt_sconn *c = in->c;
         struct pollfd p = {.fd = c->fd, .events = POLLIN};

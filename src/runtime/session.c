@@ -11,6 +11,7 @@
  * passes before the start fails it with PRAAS_ERR_TIMEOUT.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +24,6 @@
 #include "core/log.h"
 #include "runtime/rt.h"
 
-/* Freed I/O buffers kept per size class, and the largest class kept. */
-#define POOL_KEEP 4
-#define POOL_KEEP_MAX (64u << 20)
 /* The most function threads a session may have, and its largest memory. */
 #define RT_MAX_FUNCTIONS 1024
 #define RT_MAX_MEMORY (1ull << 40)
@@ -150,6 +148,12 @@ void rt_sess_unref(struct rt_session *s)
             free(b);
         }
     free(s->done);
+    free(s->done_ring);
+    while (s->inv_pool) {
+        struct praas_invocation *v = s->inv_pool;
+        s->inv_pool = v->qnext;
+        free(v);
+    }
     pthread_cond_destroy(&s->cond);
     pthread_mutex_destroy(&s->lock);
     free(s);
@@ -157,117 +161,6 @@ void rt_sess_unref(struct rt_session *s)
     srv->nsessions--;
     pthread_cond_broadcast(&srv->cond);
     pthread_mutex_unlock(&srv->lock);
-}
-
-/* ---- I/O buffers (session lock held) ---- */
-
-static int size_class(size_t len)
-{
-    int c = 0;
-
-    while (((size_t)4096 << c) < len)
-        c++;
-    return c;
-}
-
-int rt_buf_get(struct rt_session *s, size_t len, struct rt_buf **buf_p)
-{
-    int c = size_class(len);
-    struct rt_buf *b;
-
-    if (c >= RT_POOL_CLASSES)
-        return core_err(PRAAS_ERR_RANGE, "a buffer of %zu bytes is too large", len);
-    if ((b = s->pool[c])) {
-        s->pool[c] = b->next;
-        s->pool_n[c]--;
-        *buf_p = b;
-        return 0;
-    }
-    b = malloc(sizeof(*b));
-    if (!b)
-        return core_err(PRAAS_ERR_NOMEM, "session %s: out of memory", s->id);
-    b->cap = (size_t)4096 << c;
-    b->base = mmap(NULL, b->cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (b->base == MAP_FAILED) {
-        int rc = core_err(PRAAS_ERR_NOMEM, "session %s: cannot map a buffer of %zu bytes: %s",
-                          s->id, b->cap, strerror(errno));
-        free(b);
-        return rc;
-    }
-    s->bytes_now += b->cap;
-    s->peak_bytes = PRAAS_MAX(s->peak_bytes, s->bytes_now);
-    *buf_p = b;
-    return 0;
-}
-
-void rt_buf_put(struct rt_session *s, struct rt_buf *b)
-{
-    int c;
-
-    if (!b)
-        return;
-    c = size_class(b->cap);
-    if (b->cap <= POOL_KEEP_MAX && s->pool_n[c] < POOL_KEEP && s->state != RT_SESS_GONE) {
-        b->next = s->pool[c];
-        s->pool[c] = b;
-        s->pool_n[c]++;
-        return;
-    }
-    s->bytes_now -= b->cap;
-    munmap(b->base, b->cap);
-    free(b);
-}
-
-/* ---- completed ids (session lock held) ---- */
-
-static size_t mix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    return (size_t)x;
-}
-
-static struct rt_done *done_find(struct rt_session *s, uint64_t id)
-{
-    if (!s->done_cap)
-        return NULL;
-    for (size_t i = mix(id) & (s->done_cap - 1);; i = (i + 1) & (s->done_cap - 1)) {
-        if (!s->done[i].used)
-            return NULL;
-        if (s->done[i].id == id)
-            return &s->done[i];
-    }
-}
-
-static void done_add(struct rt_session *s, uint64_t id, int status)
-{
-    if ((s->done_n + 1) * 2 > s->done_cap) {
-        size_t cap = s->done_cap ? s->done_cap * 2 : 1024;
-        struct rt_done *d = calloc(cap, sizeof(*d));
-        if (!d) {
-            core_log(CORE_LOG_ERROR, "session %s: no memory to remember invocation %llu", s->id,
-                     (unsigned long long)id);
-            return;
-        }
-        for (size_t i = 0; i < s->done_cap; i++) {
-            if (!s->done[i].used)
-                continue;
-            size_t j = mix(s->done[i].id) & (cap - 1);
-            while (d[j].used)
-                j = (j + 1) & (cap - 1);
-            d[j] = s->done[i];
-        }
-        free(s->done);
-        s->done = d;
-        s->done_cap = cap;
-    }
-    size_t j = mix(id) & (s->done_cap - 1);
-    while (s->done[j].used && s->done[j].id != id)
-        j = (j + 1) & (s->done_cap - 1);
-    if (!s->done[j].used)
-        s->done_n++;
-    s->done[j] = (struct rt_done){id, status, 1};
 }
 
 /* ---- invocation lists and table (session lock held) ---- */
@@ -300,7 +193,7 @@ static void list_del(struct rt_inv_list *l, struct praas_invocation *v)
 
 static struct praas_invocation *hash_find(struct rt_session *s, uint64_t id)
 {
-    struct praas_invocation *v = s->hash[mix(id) % RT_INV_HASH];
+    struct praas_invocation *v = s->hash[rt_id_mix(id) % RT_INV_HASH];
 
     while (v && v->id != id)
         v = v->hnext;
@@ -309,7 +202,7 @@ static struct praas_invocation *hash_find(struct rt_session *s, uint64_t id)
 
 static void hash_del(struct rt_session *s, struct praas_invocation *v)
 {
-    for (struct praas_invocation **pp = &s->hash[mix(v->id) % RT_INV_HASH]; *pp;
+    for (struct praas_invocation **pp = &s->hash[rt_id_mix(v->id) % RT_INV_HASH]; *pp;
          pp = &(*pp)->hnext)
         if (*pp == v) {
             *pp = v->hnext;
@@ -327,7 +220,7 @@ static void inv_fail_locked(struct rt_session *s, struct praas_invocation *v, in
     v->status = code;
     snprintf(v->msg, sizeof(v->msg), "%s", why);
     if (remember)
-        done_add(s, v->id, code);
+        rt_done_add(s, v->id, code);
     s->failures++;
     list_push(failed, v);
 }
@@ -380,7 +273,7 @@ static int deps_state(struct rt_session *s, struct praas_invocation *v, uint64_t
     int all = 1;
 
     for (int i = 0; i < v->ndeps; i++) {
-        struct rt_done *d = done_find(s, v->deps[i]);
+        struct rt_done *d = rt_done_find(s, v->deps[i]);
         if (!d) {
             all = 0;
         } else if (d->status) {
@@ -422,20 +315,48 @@ static void rescan(struct rt_session *s, struct rt_inv_list *failed)
 
 /* ---- replies and freeing ---- */
 
-static void inv_free(struct praas_invocation *v)
+/* A zeroed invocation structure (session lock held): one kept for reuse
+ * if any (a small invocation costs no allocation), else a new one. */
+static struct praas_invocation *inv_alloc_locked(struct rt_session *s)
+{
+    struct praas_invocation *v = s->inv_pool;
+
+    if (!v)
+        return calloc(1, sizeof(*v));
+    s->inv_pool = v->qnext;
+    s->inv_pool_n--;
+    memset(v, 0, offsetof(struct praas_invocation, msg));
+    v->msg[0] = '\0';
+    v->cpu_ns = v->wall_ns = 0;
+    return v;
+}
+
+/* Free v (it is in no list), counting out result bytes sent, with one
+ * pass under the session lock. */
+static void inv_free(struct praas_invocation *v, uint64_t out)
 {
     struct rt_session *s = v->s;
 
-    pthread_mutex_lock(&s->lock);
-    for (int i = 0; i < v->nargs; i++)
-        rt_buf_put(s, v->args[i].buf);
-    rt_buf_put(s, v->res_buf);
-    pthread_mutex_unlock(&s->lock);
+    /* Connections first, with no session lock held (the last reference
+     * takes srv->lock, which comes before a session's). */
     for (int i = 0; i < v->nargs; i++)
         if (v->args[i].conn)
             rt_sconn_unref(v->args[i].conn);
-    free(v->args);
+    pthread_mutex_lock(&s->lock);
+    s->bytes_out += out;
+    for (int i = 0; i < v->nargs; i++)
+        rt_buf_put(s, v->args[i].buf);
+    rt_buf_put(s, v->res_buf);
+    if (v->args != &v->arg1)
+        free(v->args);
     free(v->deps);
+    if (s->inv_pool_n < RT_INV_POOL && s->state != RT_SESS_GONE) {
+        v->qnext = s->inv_pool;
+        s->inv_pool = v;
+        s->inv_pool_n++;
+        v = NULL;
+    }
+    pthread_mutex_unlock(&s->lock);
     free(v);
     rt_sess_unref(s);
 }
@@ -484,12 +405,7 @@ static void inv_answer(struct praas_invocation *v)
                            v->res_len);
         out += v->res_len;
     }
-    if (out) {
-        pthread_mutex_lock(&v->s->lock);
-        v->s->bytes_out += out;
-        pthread_mutex_unlock(&v->s->lock);
-    }
-    inv_free(v);
+    inv_free(v, out);
 }
 
 void rt_inv_fail_list(struct rt_inv_list *l)
@@ -506,29 +422,27 @@ void rt_inv_fail_list(struct rt_inv_list *l)
 
 /* ---- running ---- */
 
-static uint64_t thread_cpu_ns(void)
+/* Run v's function in the calling thread: a connection's reader (c) or a
+ * function thread (c NULL). Returns 1 when c's reading went to a new
+ * reader meanwhile (rt_sconn_inline_end), else 0. */
+static int inv_run(struct praas_invocation *v, struct rt_sconn *c)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void inv_run(struct praas_invocation *v)
-{
-    uint64_t c0 = thread_cpu_ns(), t0 = core_now_ns();
-    int rc;
+    struct rt_inline in;
+    int rc, handed;
 
     core_err_clear();
+    rt_sconn_inline_begin(v->s->srv, c, &in);
     rc = v->fn(v);
-    v->cpu_ns = thread_cpu_ns() - c0;
-    v->wall_ns = core_now_ns() - t0;
+    handed = rt_sconn_inline_end(v->s->srv, &in, &v->cpu_ns);
+    v->wall_ns = in.end - in.since;
+    v->end_ns = in.end;
     v->status = rc;
     if (rc && !v->msg[0]) {
         const char *m = praas_errmsg();
         snprintf(v->msg, sizeof(v->msg), "function %.100s of session %.100s failed with %d (%s)%s%.250s",
                  v->fn_name, v->s->id, rc, praas_err_name(rc), *m ? ": " : "", m);
     }
+    return handed;
 }
 
 /* ---- submission ---- */
@@ -542,16 +456,18 @@ int rt_sess_submit(struct rt_session *s, struct rt_sconn *c, uint64_t id, const 
     int handed = 0;
     uint64_t deadline = UINT64_MAX;
     int code = 0;
+    unsigned gone = 0; /* RT_FLAG_SESSION_GONE: the failure is the session's absence */
     char why[300];
 
     pthread_mutex_lock(&s->lock);
     if (s->state != RT_SESS_LIVE) {
         code = s->state == RT_SESS_SWAPPING ? PRAAS_ERR_STATE : PRAAS_ERR_NOT_FOUND;
+        gone = code == PRAAS_ERR_NOT_FOUND ? RT_FLAG_SESSION_GONE : 0;
         snprintf(why, sizeof(why), "session %s is %s", s->id,
                  s->state == RT_SESS_SWAPPING ? "being swapped out" : "no longer here");
         goto refuse;
     }
-    if (done_find(s, id)) {
+    if (rt_done_find(s, id)) {
         code = PRAAS_ERR_EXISTS;
         snprintf(why, sizeof(why), "invocation id %llu already ran in session %s",
                  (unsigned long long)id, s->id);
@@ -584,12 +500,11 @@ int rt_sess_submit(struct rt_session *s, struct rt_sconn *c, uint64_t id, const 
     } else {
         if (argi < 0)
             argi = 0;
-        v = calloc(1, sizeof(*v));
+        v = inv_alloc_locked(s);
         if (v)
-            v->args = calloc((size_t)nargs, sizeof(*v->args));
+            v->args = nargs == 1 ? &v->arg1 : calloc((size_t)nargs, sizeof(*v->args));
         if (!v || !v->args) {
-            if (v)
-                free(v);
+            free(v);
             code = PRAAS_ERR_NOMEM;
             snprintf(why, sizeof(why), "session %s: out of memory", s->id);
             goto refuse;
@@ -597,12 +512,13 @@ int rt_sess_submit(struct rt_session *s, struct rt_sconn *c, uint64_t id, const 
         v->s = s;
         rt_sess_ref(s);
         v->id = id;
-        snprintf(v->fn_name, sizeof(v->fn_name), "%s", fn_name);
+        memcpy(v->fn_name, fn_name, strnlen(fn_name, RT_NAME_MAX) + 1);
+        v->fn_name[RT_NAME_MAX] = '\0';
         v->fn = fn;
         v->nargs = nargs;
         v->deadline = UINT64_MAX;
         v->state = RT_INV_WAIT_ARGS;
-        size_t h = mix(id) % RT_INV_HASH;
+        size_t h = rt_id_mix(id) % RT_INV_HASH;
         v->hnext = s->hash[h];
         s->hash[h] = v;
         s->ninvs++;
@@ -656,10 +572,7 @@ int rt_sess_submit(struct rt_session *s, struct rt_sconn *c, uint64_t id, const 
     pthread_mutex_unlock(&s->lock);
     rt_inv_fail_list(&failed);
     if (now) {
-        struct rt_inline in;
-        rt_sconn_inline_begin(c, &in);
-        inv_run(now);
-        handed = rt_sconn_inline_end(&in);
+        handed = inv_run(now, c);
         pthread_mutex_lock(&s->lock);
         inv_done_locked(s, now, &failed);
         pthread_mutex_unlock(&s->lock);
@@ -673,7 +586,7 @@ int rt_sess_submit(struct rt_session *s, struct rt_sconn *c, uint64_t id, const 
 refuse:
     rt_buf_put(s, buf);
     pthread_mutex_unlock(&s->lock);
-    rt_sconn_reply(c, RT_MSG_RESULT, id, code, why, NULL, NULL, 0);
+    rt_sconn_reply_flags(c, RT_MSG_RESULT, id, code, gone, why, NULL, NULL, 0);
     return 0;
 }
 
@@ -686,12 +599,12 @@ static void inv_done_locked(struct rt_session *s, struct praas_invocation *v,
 {
     s->running--;
     hash_del(s, v);
-    done_add(s, v->id, v->status);
+    rt_done_add(s, v->id, v->status);
     s->invocations++;
     s->failures += v->status != 0;
     s->cpu_ns += v->cpu_ns;
     s->wall_ns += v->wall_ns;
-    s->last_ns = core_now_ns();
+    s->last_ns = v->end_ns;
     rescan(s, failed);
     kick_locked(s, failed);
 }
@@ -721,7 +634,7 @@ static void *worker_main(void *arg)
         s->running++;
         pthread_mutex_unlock(&s->lock);
 
-        inv_run(v);
+        inv_run(v, NULL);
 
         pthread_mutex_lock(&s->lock);
         inv_done_locked(s, v, &failed);

@@ -115,7 +115,8 @@ int rt_hdr_decode(const unsigned char in[RT_HDR_SIZE], struct rt_hdr *h)
                         (unsigned)d.magic, (unsigned)RT_MAGIC);
     if (!rt_msg_valid(d.type))
         return core_err(PRAAS_ERR_PROTOCOL, "unknown data-plane message type %u", (unsigned)d.type);
-    if (d.flags != 0)
+    /* Requests (odd types) carry no flags; replies only the known ones. */
+    if ((d.flags & ~RT_FLAGS_KNOWN) || (d.flags && (d.type & 1)))
         return core_err(PRAAS_ERR_PROTOCOL, "reserved flags 0x%04x set in a %s header",
                         (unsigned)d.flags, rt_msg_name(d.type));
     if (d.reserved != 0)
@@ -335,11 +336,28 @@ int rt_frame_send_raw(int fd, struct rt_hdr *h, const char *name, const char *me
         return core_err(PRAAS_ERR_INVALID, "meta section of %zu bytes is over the limit of %u",
                         meta_len, RT_META_MAX);
     h->magic = RT_MAGIC;
-    h->flags = 0;
+    h->flags &= RT_FLAGS_KNOWN;
     h->reserved = 0;
     h->name_len = (uint32_t)name_len;
     h->meta_len = (uint32_t)meta_len;
     h->payload_len = payload_len;
+    if (RT_HDR_SIZE + name_len + meta_len + payload_len <= RT_COALESCE_MAX) {
+        /* A small frame is copied into one buffer: for the kernel one
+         * segment of one piece is cheaper than gathering four. */
+        unsigned char one[RT_COALESCE_MAX], *p = one + RT_HDR_SIZE;
+        rt_hdr_encode(h, one);
+        if (name_len)
+            memcpy(p, name, name_len);
+        p += name_len;
+        if (meta_len)
+            memcpy(p, meta, meta_len);
+        p += meta_len;
+        if (payload_len)
+            memcpy(p, payload, payload_len);
+        p += payload_len;
+        iov[0] = (struct iovec){one, (size_t)(p - one)};
+        return rt_io_writev(fd, iov, 1, timeout_ms);
+    }
     rt_hdr_encode(h, hdr);
     iov[0] = (struct iovec){hdr, RT_HDR_SIZE};
     iov[1] = (struct iovec){(void *)name, name_len};

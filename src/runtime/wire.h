@@ -42,9 +42,14 @@ int rt_io_writev(int fd, struct iovec *iov, int iovcnt, int timeout_ms);
  * PRAAS_ERR_PEER on a socket error. */
 int rt_io_wait_readable(int fd, int timeout_ms);
 
+/* Frames up to this size are sent from one buffer they are copied into;
+ * larger ones gathered from their pieces (no copy of the payload). */
+#define RT_COALESCE_MAX 4096
+
 /* Send one frame: the header h (lengths taken from the arguments), then
  * name, meta (serialized compactly, or nothing for NULL) and payload in one
- * gathered write. */
+ * write (gathered, or copied into one buffer first when at most
+ * RT_COALESCE_MAX bytes). */
 int rt_frame_send(int fd, struct rt_hdr *h, const char *name, json_t *meta,
                   const void *payload, size_t payload_len, int timeout_ms);
 

@@ -116,6 +116,14 @@ int main(void)
     rc = roundtrip(&h, &d);
     tap_ok(rc == PRAAS_ERR_PROTOCOL && strstr(praas_errmsg(), "flags"), "flags set: %s",
            praas_errmsg());
+    h.flags = RT_FLAG_SESSION_GONE;
+    rc = roundtrip(&h, &d);
+    tap_ok(rc == PRAAS_ERR_PROTOCOL && strstr(praas_errmsg(), "flags"),
+           "a reply flag on a request: %s", praas_errmsg());
+    h.type = RT_MSG_RESULT;
+    rc = roundtrip(&h, &d);
+    tap_ok(rc == 0 && d.flags == RT_FLAG_SESSION_GONE, "RT_FLAG_SESSION_GONE on a reply decodes");
+    h.type = RT_MSG_PING;
     h.flags = 0;
     h.reserved = 1;
     rc = roundtrip(&h, &d);

@@ -1,0 +1,80 @@
+#!/bin/sh
+# Sessions in different subprocesses reach each other through global memory
+# (TAP): praas-control starts one praas-process per session
+# (--sessions-per-subprocess 1), each a rank that joins its process's view;
+# testsuite/invoke_gmem writes an object in one session and reads it in
+# another, counts with fetch_add from two, starts a third subprocess that
+# joins, lets the owner leave (its object moves) and the last member go
+# (its objects persist to the file storage and come back). Real parts only:
+# the daemon, the subprocesses, the transport (PRAAS_TRANSPORT, ucx by
+# default) and file storage.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$top_srcdir/testsuite/lib/tap.sh"
+B=${top_builddir:-..}
+CONTROL=$B/launcher/praas-control
+PROCESS=$B/launcher/praas-process
+PROG=$B/testsuite/invoke_gmem
+LIB=$(cd "$B" && pwd)/examples/functions/.libs/praas_examples.so
+for f in "$CONTROL" "$PROCESS" "$PROG" "$LIB"; do
+    if [ ! -e "$f" ]; then
+        echo "Bail out! $f not built"
+        exit 1
+    fi
+done
+daemon=
+tap_cleanup() {
+    [ -n "$daemon" ] && kill "$daemon" 2>/dev/null
+}
+tap_tmpdir invoke-gmem
+unset PRAAS_STORAGE PRAAS_CONTROL PRAAS_PROCESS_BIN PRAAS_PROCESS PRAAS_RANK PRAAS_JOIN
+
+"$CONTROL" --port 0 --port-file "$TMP/port" --process-bin "$PROCESS" \
+    --sessions-per-subprocess 1 --subprocess-grace 500 --storage "file://$TMP/storage" \
+    >/dev/null 2>"$TMP/daemon.log" &
+daemon=$!
+i=0
+while [ ! -s "$TMP/port" ] && [ $i -lt 100 ] && kill -0 "$daemon" 2>/dev/null; do
+    sleep 0.1
+    i=$((i + 1))
+done
+[ -s "$TMP/port" ]
+ok $? "praas-control starts"
+URL=http://127.0.0.1:$(cat "$TMP/port" 2>/dev/null)
+
+# One TAP line per check of the program (a hard bound: no check may hang).
+timeout 240 "$PROG" "$URL" "$LIB" >"$TMP/out" 2>&1
+st=$?
+seen=0
+while read -r verdict what; do
+    case $verdict in
+    PASS) ok 0 "$what"; seen=$((seen + 1)) ;;
+    FAIL) ok 1 "$what"; seen=$((seen + 1)) ;;
+    esac
+done <"$TMP/out"
+[ $st -eq 0 ] && [ $seen -ge 20 ]
+ok $? "invoke_gmem ran to its end (status $st, $seen checks)"
+[ $st -eq 0 ] || show "$TMP/out"
+[ -n "$(ls -A "$TMP/storage/objects" 2>/dev/null)" ]
+ok $? "the last member's objects were persisted under $TMP/storage/objects"
+
+kill -TERM "$daemon"
+i=0
+while kill -0 "$daemon" 2>/dev/null && [ $i -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+if kill -0 "$daemon" 2>/dev/null; then
+    kill -9 "$daemon"
+    status=124
+else
+    wait "$daemon"
+    status=$?
+fi
+daemon=
+[ "$status" = 0 ]
+ok $? "the daemon stops cleanly (status $status)"
+[ $failed -eq 0 ] || show "$TMP/daemon.log" | tail -60
+
+echo "1..$n"
+[ $failed -eq 0 ]

@@ -1,0 +1,42 @@
+# A praas-control daemon for the shell tests (TAP), on an ephemeral port.
+# Source it after testsuite/lib/tap.sh and tap_tmpdir; CONTROL names the
+# program. Its stderr goes to $TMP/daemon.log. A test's tap_cleanup should
+# kill "$daemon" when it is set.
+
+# shellcheck disable=SC2034 # port, URL and status are for the test that sources this
+daemon=
+
+# daemon_start ARGS...: praas-control --port 0 ARGS in the background; sets
+# daemon, port and URL. Status 1 when no port was written within 10 s.
+daemon_start() {
+    rm -f "$TMP/port"
+    "$CONTROL" --port 0 --port-file "$TMP/port" "$@" >/dev/null 2>>"$TMP/daemon.log" &
+    daemon=$!
+    i=0
+    while [ ! -s "$TMP/port" ] && [ $i -lt 100 ] && kill -0 "$daemon" 2>/dev/null; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ -s "$TMP/port" ] || return 1
+    port=$(cat "$TMP/port")
+    URL=http://127.0.0.1:$port
+}
+
+# daemon_stop: SIGTERM, at most 10 s, then SIGKILL; sets status (the
+# daemon's exit status, 124 when it had to be killed) and clears daemon.
+daemon_stop() {
+    kill -TERM "$daemon"
+    i=0
+    while kill -0 "$daemon" 2>/dev/null && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if kill -0 "$daemon" 2>/dev/null; then
+        kill -9 "$daemon"
+        status=124
+    else
+        wait "$daemon"
+        status=$?
+    fi
+    daemon=
+}
