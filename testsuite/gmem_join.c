@@ -17,7 +17,6 @@
  * {0, 1, 2}; the block is read back intact where it moved.
  */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,69 +26,12 @@
 
 #include <praas.h>
 
+#include "testsuite/lib/view_test.h"
+
 #define BLK 4096
 #define JOINER 3
 #define NSLOT 8
 #define WAIT_S 60
-
-static int rank, size, tap, bad;
-static atomic_int callbacks;
-static atomic_uint_least64_t cb_view;
-
-static void tap_line(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Rank 0 prints TAP; the others report only failures, on stderr. */
-static void tap_line(int ok, const char *fmt, ...)
-{
-    va_list ap;
-
-    bad |= !ok;
-    if (rank != 0 && ok)
-        return;
-    va_start(ap, fmt);
-    if (rank == 0) {
-        printf("%s %d - ", ok ? "ok" : "not ok", ++tap);
-        vprintf(fmt, ap);
-        printf("\n");
-        fflush(stdout);
-    } else {
-        fprintf(stderr, "rank %d: not ok - ", rank);
-        vfprintf(stderr, fmt, ap);
-        fprintf(stderr, "\n");
-    }
-    va_end(ap);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void nap_ms(int ms)
-{
-    nanosleep(&(struct timespec){ms / 1000, (long)(ms % 1000) * 1000000}, NULL);
-}
-
-static void on_view(uint64_t view, const int *members, int n, void *arg)
-{
-    (void)members;
-    (void)n;
-    (void)arg;
-    atomic_store(&cb_view, view);
-    atomic_fetch_add(&callbacks, 1);
-}
-
-static int open_wait(const char *name, praas_obj_t *obj_p)
-{
-    double end = now_s() + WAIT_S;
-    int rc;
-
-    while ((rc = praas_obj_open(name, obj_p)) == PRAAS_ERR_NOT_FOUND && now_s() < end)
-        nap_ms(5);
-    return rc;
-}
 
 /* A block: seq, bytes from seq and the writer, and a checksum of them. */
 static void blk_fill(unsigned char *b, uint64_t seq, int r)
@@ -174,7 +116,7 @@ static void run_joiner(void)
     praas_view_is_member(rank, &member);
     tap_line(view == 1 && n == 4 && member, "rank 3: praas_init returned in view %llu with %d "
              "members, itself among them", (unsigned long long)view, n);
-    if (open_wait("jn.ctr", &ctr) || open_wait("jn.res", &res) ||
+    if (open_wait("jn.ctr", &ctr, WAIT_S) || open_wait("jn.res", &res, WAIT_S) ||
         praas_obj_alloc("jn.blk.3", BLK, 1, &blk) ||
         praas_obj_alloc("jn.own", BLK, PRAAS_OBJ_HERE, &own)) {
         tap_line(0, "rank 3: objects: %s", praas_errmsg());
@@ -218,7 +160,7 @@ static void run_member(void)
         if (praas_obj_alloc("jn.ctr", 8 * NSLOT, PRAAS_OBJ_HERE, &ctr) ||
             praas_obj_alloc("jn.res", 8 * NSLOT, PRAAS_OBJ_HERE, &res))
             return tap_line(0, "rank 0: objects: %s", praas_errmsg());
-    } else if (open_wait("jn.ctr", &ctr) || open_wait("jn.res", &res)) {
+    } else if (open_wait("jn.ctr", &ctr, WAIT_S) || open_wait("jn.res", &res, WAIT_S)) {
         return tap_line(0, "rank %d: open: %s", rank, praas_errmsg());
     }
     if (praas_obj_alloc(name, BLK, 1, &blk))
@@ -260,9 +202,9 @@ static void run_member(void)
     tap_line(view == 1 && n == 4 && members[3] == JOINER && atomic_load(&callbacks) == 1,
              "view 1 has members {0 .. 3}, the callback ran once (view %llu, %d members, %d "
              "calls)", (unsigned long long)view, n, atomic_load(&callbacks));
-    tap_line(!bad, "every block write read back intact through the join (%llu here)",
+    tap_line(!vt_failed, "every block write read back intact through the join (%llu here)",
              (unsigned long long)seq);
-    rc = open_wait("jn.own", &own);
+    rc = open_wait("jn.own", &own, WAIT_S);
     if (!rc)
         rc = praas_obj_get(own, 0, in, BLK);
     tap_line(!rc && blk_intact(in, JOINER, &got) && got == 7,
@@ -270,10 +212,7 @@ static void run_member(void)
 
     /* Join, then leave: the highest rank, the joiner, goes. */
     kill(getppid(), SIGUSR2);
-    end = now_s() + WAIT_S;
-    while (atomic_load(&cb_view) < 2 && now_s() < end)
-        nap_ms(5);
-    praas_view_get(&view, members, 8, &n);
+    wait_view_get(2, &view, members, 8, &n);
     tap_line(view == 2 && n == 3 && members[2] == 2, "the joiner leaves: view 2 = {0, 1, 2} "
              "(view %llu, %d members)", (unsigned long long)view, n);
     rc = praas_obj_get(own, 0, in, BLK);
@@ -288,13 +227,8 @@ out:
 
 int main(void)
 {
-    int rc;
-
-    rc = praas_init();
-    if (rc)
-        return fprintf(stderr, "praas_init: %s\n", praas_errmsg()), 1;
-    praas_rank(&rank);
-    praas_size(&size);
+    if (vt_init())
+        return 1;
     praas_view_set_callback(on_view, NULL);
     if (size != JOINER) {
         tap_line(0, "run on %d workers, not %d", size, JOINER);
@@ -303,10 +237,5 @@ int main(void)
     } else {
         run_member();
     }
-    rc = praas_finalize();
-    if (rc) {
-        fprintf(stderr, "rank %d: praas_finalize: %s\n", rank, praas_errmsg());
-        bad = 1;
-    }
-    return bad;
+    return vt_finish();
 }

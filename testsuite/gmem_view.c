@@ -35,7 +35,6 @@
  * accesses after that ask the directory nothing.
  */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,58 +46,12 @@
 
 #include "client/http.h"
 #include "gmem/gmem.h"
-
-static int rank, size, tap;
-
-static void tap_line(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void tap_line(int ok, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (rank != 0 && ok)
-        return;
-    va_start(ap, fmt);
-    if (rank == 0) {
-        printf("%s %d - ", ok ? "ok" : "not ok", ++tap);
-        vprintf(fmt, ap);
-        printf("\n");
-        fflush(stdout);
-    } else {
-        fprintf(stderr, "rank %d: not ok - ", rank);
-        vfprintf(stderr, fmt, ap);
-        fprintf(stderr, "\n");
-    }
-    va_end(ap);
-}
+#include "testsuite/lib/view_test.h"
 
 static unsigned char byte_at(uint64_t seed, size_t i)
 {
     uint64_t x = (seed + i) * 0x9e3779b97f4a7c15ull;
     return (unsigned char)(x >> 56);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void nap_ms(int ms)
-{
-    nanosleep(&(struct timespec){ms / 1000, (long)(ms % 1000) * 1000000}, NULL);
-}
-
-/* Open name, retrying while it does not exist yet (up to 30 s). */
-static int open_wait(const char *name, praas_obj_t *obj_p)
-{
-    double end = now_s() + 30;
-    int rc;
-
-    while ((rc = praas_obj_open(name, obj_p)) == PRAAS_ERR_NOT_FOUND && now_s() < end)
-        nap_ms(5);
-    return rc;
 }
 
 /* Everybody in `who` (a count) arrives: a counter object at rank 0. */
@@ -169,8 +122,9 @@ static int run_kill(void)
         if (rc)
             return fprintf(stderr, "rank 2: %s\n", praas_errmsg()), 1;
     }
-    if ((rc = open_wait("kv.sync", &sync)) || (rank != 2 && (rc = open_wait("kv.kept", &kept))) ||
-        (rank != 2 && (rc = open_wait("kv.gone", &gone))))
+    if ((rc = open_wait("kv.sync", &sync, 30)) ||
+        (rank != 2 && (rc = open_wait("kv.kept", &kept, 30))) ||
+        (rank != 2 && (rc = open_wait("kv.gone", &gone, 30))))
         return tap_line(0, "open: %s (%s)", praas_err_name(rc), praas_errmsg()), 1;
     if (rank != 2)
         bad |= check_bytes(kept, KV_LEN, 5, "kv.kept read from its live owner");
@@ -256,18 +210,6 @@ static int run_kill(void)
 #define BLK 4096
 #define LEAVER 3
 
-static atomic_int callbacks;
-static atomic_uint_least64_t cb_view;
-
-static void on_view(uint64_t view, const int *members, int n, void *arg)
-{
-    (void)members;
-    (void)n;
-    (void)arg;
-    cb_view = view;
-    atomic_fetch_add(&callbacks, 1);
-}
-
 /* A block: seq (8 bytes), data from seq, and a checksum of the rest in the
  * last 8 bytes. */
 static void blk_fill(unsigned char *b, uint64_t seq, int r)
@@ -320,7 +262,7 @@ static int run_leave(int leaves)
             rc = praas_obj_alloc("lv.res", 8 * (size_t)size, PRAAS_OBJ_HERE, &res);
         if (rc)
             return fprintf(stderr, "rank 3: %s\n", praas_errmsg()), 1;
-    } else if ((rc = open_wait("lv.ctr", &ctr)) || (rc = open_wait("lv.res", &res))) {
+    } else if ((rc = open_wait("lv.ctr", &ctr, 30)) || (rc = open_wait("lv.res", &res, 30))) {
         return tap_line(0, "open: %s", praas_errmsg()), 1;
     }
     rc = praas_obj_alloc(name, BLK, LEAVER, &blk);

@@ -11,67 +11,31 @@
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$top_srcdir/testsuite/lib/tap.sh"
+. "$top_srcdir/testsuite/lib/daemon.sh"
 B=${top_builddir:-..}
 CONTROL=$B/launcher/praas-control
 PROCESS=$B/launcher/praas-process
 PROG=$B/testsuite/invoke_gmem
 LIB=$(cd "$B" && pwd)/examples/functions/.libs/praas_examples.so
-for f in "$CONTROL" "$PROCESS" "$PROG" "$LIB"; do
-    if [ ! -e "$f" ]; then
-        echo "Bail out! $f not built"
-        exit 1
-    fi
-done
-daemon=
-tap_cleanup() {
-    [ -n "$daemon" ] && kill "$daemon" 2>/dev/null
-}
+daemon_need "$CONTROL" "$PROCESS" "$PROG" "$LIB"
 tap_tmpdir invoke-gmem
 unset PRAAS_STORAGE PRAAS_CONTROL PRAAS_PROCESS_BIN PRAAS_PROCESS PRAAS_RANK PRAAS_JOIN
 
-"$CONTROL" --port 0 --port-file "$TMP/port" --process-bin "$PROCESS" \
-    --sessions-per-subprocess 1 --subprocess-grace 500 --storage "file://$TMP/storage" \
-    >/dev/null 2>"$TMP/daemon.log" &
-daemon=$!
-i=0
-while [ ! -s "$TMP/port" ] && [ $i -lt 100 ] && kill -0 "$daemon" 2>/dev/null; do
-    sleep 0.1
-    i=$((i + 1))
-done
-[ -s "$TMP/port" ]
+daemon_start --process-bin "$PROCESS" --sessions-per-subprocess 1 --subprocess-grace 500 \
+    --storage "file://$TMP/storage"
 ok $? "praas-control starts"
-URL=http://127.0.0.1:$(cat "$TMP/port" 2>/dev/null)
 
 # One TAP line per check of the program (a hard bound: no check may hang).
 timeout 240 "$PROG" "$URL" "$LIB" >"$TMP/out" 2>&1
 st=$?
-seen=0
-while read -r verdict what; do
-    case $verdict in
-    PASS) ok 0 "$what"; seen=$((seen + 1)) ;;
-    FAIL) ok 1 "$what"; seen=$((seen + 1)) ;;
-    esac
-done <"$TMP/out"
+daemon_verdicts "" "$TMP/out"
 [ $st -eq 0 ] && [ $seen -ge 20 ]
 ok $? "invoke_gmem ran to its end (status $st, $seen checks)"
 [ $st -eq 0 ] || show "$TMP/out"
 [ -n "$(ls -A "$TMP/storage/objects" 2>/dev/null)" ]
 ok $? "the last member's objects were persisted under $TMP/storage/objects"
 
-kill -TERM "$daemon"
-i=0
-while kill -0 "$daemon" 2>/dev/null && [ $i -lt 100 ]; do
-    sleep 0.1
-    i=$((i + 1))
-done
-if kill -0 "$daemon" 2>/dev/null; then
-    kill -9 "$daemon"
-    status=124
-else
-    wait "$daemon"
-    status=$?
-fi
-daemon=
+daemon_stop
 [ "$status" = 0 ]
 ok $? "the daemon stops cleanly (status $status)"
 [ $failed -eq 0 ] || show "$TMP/daemon.log" | tail -60

@@ -16,21 +16,13 @@ PROCESS=$B/launcher/praas-process
 CLI=$B/launcher/praas
 PROG=$B/testsuite/invoke_e2e
 LIB=$(cd "$B" && pwd)/examples/functions/.libs/praas_examples.so
-for f in "$CONTROL" "$PROCESS" "$CLI" "$PROG" "$LIB"; do
-    if [ ! -e "$f" ]; then
-        echo "Bail out! $f not built"
-        exit 1
-    fi
-done
+daemon_need "$CONTROL" "$PROCESS" "$CLI" "$PROG" "$LIB"
 for c in curl sha256sum "${CC:-cc}"; do
     if ! command -v "$c" >/dev/null 2>&1; then
         echo "1..0 # SKIP $c is not installed"
         exit 0
     fi
 done
-tap_cleanup() {
-    [ -n "$daemon" ] && kill "$daemon" 2>/dev/null
-}
 tap_tmpdir library
 unset PRAAS_STORAGE PRAAS_CONTROL PRAAS_PROCESS_BIN PRAAS_LIBRARY_DIR
 DIR=$TMP/libs
@@ -208,13 +200,7 @@ ok $? "no temporary file is left in the library directory"
 # The client library's calls (praas_library_*), from testsuite/invoke_e2e.
 "$PROG" "$URL" "$LIB" library >"$TMP/out" 2>&1
 st=$?
-seen=0
-while read -r verdict what; do
-    case $verdict in
-    PASS) ok 0 "client library: $what"; seen=$((seen + 1)) ;;
-    FAIL) ok 1 "client library: $what"; seen=$((seen + 1)) ;;
-    esac
-done <"$TMP/out"
+daemon_verdicts "client library: " "$TMP/out"
 [ $st -eq 0 ] && [ $seen -eq 9 ]
 ok $? "client library: invoke_e2e library ran its 9 checks (status $st)"
 [ $seen -eq 9 ] || show "$TMP/out"

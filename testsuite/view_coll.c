@@ -15,7 +15,6 @@
  * and an allgather of the ranks (blocks by position in the members).
  */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -23,41 +22,11 @@
 
 #include <praas.h>
 
+#include "testsuite/lib/view_test.h"
+
 #define JOINER 3
 #define AFTER 20
 #define WAIT_S 60
-
-static int rank, size, tap, bad;
-
-static void tap_line(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void tap_line(int ok, const char *fmt, ...)
-{
-    va_list ap;
-
-    bad |= !ok;
-    if (rank != 0 && ok)
-        return;
-    va_start(ap, fmt);
-    if (rank == 0) {
-        printf("%s %d - ", ok ? "ok" : "not ok", ++tap);
-        vprintf(fmt, ap);
-        printf("\n");
-        fflush(stdout);
-    } else {
-        fprintf(stderr, "rank %d: not ok - ", rank);
-        vfprintf(stderr, fmt, ap);
-        fprintf(stderr, "\n");
-    }
-    va_end(ap);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void run(void)
 {
@@ -102,7 +71,7 @@ static void run(void)
     tap_line(!rc && count[0] >= 10 && count[1] >= AFTER && count[2] == AFTER,
              "allreduce loop across a join and a leave: %d results (3, 3), %d (4, 6), %d "
              "(3, 3) (%s)", count[0], count[1], count[2], rc ? praas_errmsg() : "no error");
-    if (bad)
+    if (vt_failed)
         return;
     {
         int64_t v = rank == 2 ? 42 : -1, all[3] = {-1, -1, -1};
@@ -121,21 +90,11 @@ static void run(void)
 
 int main(void)
 {
-    int rc;
-
-    rc = praas_init();
-    if (rc)
-        return fprintf(stderr, "praas_init: %s\n", praas_errmsg()), 1;
-    praas_rank(&rank);
-    praas_size(&size);
+    if (vt_init())
+        return 1;
     if (size != JOINER)
         tap_line(0, "run on %d workers, not %d", size, JOINER);
     else
         run();
-    rc = praas_finalize();
-    if (rc) {
-        fprintf(stderr, "rank %d: praas_finalize: %s\n", rank, praas_errmsg());
-        bad = 1;
-    }
-    return bad;
+    return vt_finish();
 }

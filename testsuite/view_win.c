@@ -23,7 +23,6 @@
  *    (PRAAS_ERR_RANGE).
  */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,69 +33,21 @@
 #include <praas.h>
 
 #include "core/context.h"
+#include "testsuite/lib/view_test.h"
 
 #define JOINER 3
 #define SLOTS 8      /* a slot per world rank (PRAAS_MAX_WORKERS is 4 here) */
 #define AFTER 20     /* windows of the joined view each rank creates in step 1 */
 #define WAIT_S 60
 
-static int rank, size, tap, bad;
-static atomic_uint_least64_t cb_view;
-
-static void tap_line(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void tap_line(int ok, const char *fmt, ...)
-{
-    va_list ap;
-
-    bad |= !ok;
-    if (rank != 0 && ok)
-        return;
-    va_start(ap, fmt);
-    if (rank == 0) {
-        printf("%s %d - ", ok ? "ok" : "not ok", ++tap);
-        vprintf(fmt, ap);
-        printf("\n");
-        fflush(stdout);
-    } else {
-        fprintf(stderr, "rank %d: not ok - ", rank);
-        vfprintf(stderr, fmt, ap);
-        fprintf(stderr, "\n");
-    }
-    va_end(ap);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void nap_ms(int ms)
-{
-    nanosleep(&(struct timespec){ms / 1000, (long)(ms % 1000) * 1000000}, NULL);
-}
-
-static void on_view(uint64_t view, const int *members, int n, void *arg)
-{
-    (void)members;
-    (void)n;
-    (void)arg;
-    atomic_store(&cb_view, view);
-}
-
-/* Wait (callback, then a poll with a timeout) until view `want` with n
- * members is installed here; returns 1 if it is. */
+/* Wait until view `want` with n members is installed here; returns 1 if
+ * it is. */
 static int wait_view(uint64_t want, int n_want)
 {
-    double end = now_s() + WAIT_S;
     uint64_t view = 0;
     int members[SLOTS], n = 0;
 
-    while (atomic_load(&cb_view) < want && now_s() < end)
-        nap_ms(5);
-    praas_view_get(&view, members, SLOTS, &n);
+    wait_view_get(want, &view, members, SLOTS, &n);
     return view == want && n == n_want;
 }
 
@@ -257,12 +208,12 @@ static void run(void)
                  made - before);
     else
         tap_line(before == 0 && made == AFTER, "rank 3: its %d windows have 4 members", made);
-    if (bad)
+    if (vt_failed)
         return;
     praas_view_get(&view, members, SLOTS, &n);
     tap_line(view == 1 && n == 4 && members[3] == JOINER, "view 1 = {0, 1, 2, 3} is installed "
              "(view %llu, %d members)", (unsigned long long)view, n);
-    if (bad)
+    if (vt_failed)
         return;
 
     /* Step 2. The window stays until after the leave. */
@@ -285,7 +236,7 @@ static void run(void)
     if (rank == 0)
         kill(getppid(), SIGUSR2);
     tap_line(wait_view(2, 3), "view 2 = {0, 1, 2} is installed");
-    if (bad)
+    if (vt_failed)
         return;
     if (old)
         old_window(&old);
@@ -295,22 +246,12 @@ static void run(void)
 
 int main(void)
 {
-    int rc;
-
-    rc = praas_init();
-    if (rc)
-        return fprintf(stderr, "praas_init: %s\n", praas_errmsg()), 1;
-    praas_rank(&rank);
-    praas_size(&size);
+    if (vt_init())
+        return 1;
     praas_view_set_callback(on_view, NULL);
     if (size != JOINER)
         tap_line(0, "run on %d workers, not %d", size, JOINER);
     else
         run();
-    rc = praas_finalize();
-    if (rc) {
-        fprintf(stderr, "rank %d: praas_finalize: %s\n", rank, praas_errmsg());
-        bad = 1;
-    }
-    return bad;
+    return vt_finish();
 }

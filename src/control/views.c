@@ -476,6 +476,30 @@ static int cp_view_goes_last(json_t *pend, json_int_t r)
            cp_arr_has(json_object_get(pend, "joining"), r);
 }
 
+/* With cp_view_lock held: the view of process id (p its record) into
+ * *view_p and, when its change to view `number` is under way, that change
+ * into *pend_p. Returns 0 when it is under way, 1 when view `number` (or a
+ * later one) is published already, -1 after replying an error (409 when
+ * view `number` is not being installed; *view_p is then set or NULL). */
+static int cp_view_pending(struct praas_control *ctl, const char *id, const struct cp_proc *p,
+                           json_int_t number, struct cp_reply *rep, json_t **view_p,
+                           json_t **pend_p)
+{
+    json_t *pend;
+
+    if (cp_view_load(ctl, id, p, rep, view_p) < 0)
+        return -1;
+    pend = json_object_get(*view_p, "pending");
+    if (pend && json_integer_value(json_object_get(pend, "number")) == number) {
+        *pend_p = pend;
+        return 0;
+    }
+    if (json_integer_value(json_object_get(*view_p, "number")) >= number)
+        return 1;
+    return cp_reply_error(rep, 409, "view %" JSON_INTEGER_FORMAT " of process %s is not being "
+                          "installed", number, id);
+}
+
 /* POST .../views/ack: {"view": N, "rank": R}. */
 static int route_view_ack(struct praas_control *ctl, const struct cp_request *req,
                           const char *id, struct cp_reply *rep)
@@ -497,19 +521,13 @@ static int route_view_ack(struct praas_control *ctl, const struct cp_request *re
     if (cp_proc_load(ctl, id, rep, &p) < 0)
         return -1;
     pthread_mutex_lock(&cp_view_lock);
-    if (cp_view_load(ctl, id, &p, rep, &view) < 0)
+    rc = cp_view_pending(ctl, id, &p, number, rep, &view, &pend);
+    if (rc < 0)
         goto out_unlock;
-    pend = json_object_get(view, "pending");
-    if (!pend || json_integer_value(json_object_get(pend, "number")) != number) {
-        if (json_integer_value(json_object_get(view, "number")) >= number) {
-            /* Published already (a repeated acknowledgement): fine. */
-            pthread_mutex_unlock(&cp_view_lock);
-            json_decref(p.rec);
-            return cp_reply_json(rep, 200, view);
-        }
-        cp_reply_error(rep, 409, "view %" JSON_INTEGER_FORMAT " of process %s is not being "
-                       "installed", number, id);
-        goto out_unlock;
+    if (rc > 0) { /* published already (a repeated acknowledgement): fine */
+        pthread_mutex_unlock(&cp_view_lock);
+        json_decref(p.rec);
+        return cp_reply_json(rep, 200, view);
     }
     if (!cp_arr_has(json_object_get(pend, "expect"), rank)) {
         cp_reply_error(rep, 409, "rank %" JSON_INTEGER_FORMAT " is not expected to acknowledge "
@@ -576,19 +594,13 @@ static int route_view_report(struct praas_control *ctl, const struct cp_request 
     if (cp_proc_load(ctl, id, rep, &p) < 0)
         return -1;
     pthread_mutex_lock(&cp_view_lock);
-    if (cp_view_load(ctl, id, &p, rep, &view) < 0)
+    rc = cp_view_pending(ctl, id, &p, number, rep, &view, &pend);
+    if (rc < 0)
         goto out_unlock;
-    pend = json_object_get(view, "pending");
-    if (!pend || json_integer_value(json_object_get(pend, "number")) != number) {
-        if (json_integer_value(json_object_get(view, "number")) >= number) {
-            /* Published already (a late report): nothing to agree on. */
-            pthread_mutex_unlock(&cp_view_lock);
-            json_decref(p.rec);
-            return cp_reply_json(rep, 200, view);
-        }
-        cp_reply_error(rep, 409, "view %" JSON_INTEGER_FORMAT " of process %s is not being "
-                       "installed", number, id);
-        goto out_unlock;
+    if (rc > 0) { /* published already (a late report): nothing to agree on */
+        pthread_mutex_unlock(&cp_view_lock);
+        json_decref(p.rec);
+        return cp_reply_json(rep, 200, view);
     }
     if (!cp_arr_has(json_object_get(pend, "expect"), rank) ||
         cp_arr_has(json_object_get(pend, "joining"), rank)) {

@@ -1,10 +1,27 @@
 # A praas-control daemon for the shell tests (TAP), on an ephemeral port.
-# Source it after testsuite/lib/tap.sh and tap_tmpdir; CONTROL names the
-# program. Its stderr goes to $TMP/daemon.log. A test's tap_cleanup should
-# kill "$daemon" when it is set.
+# Source it after testsuite/lib/tap.sh (before tap_tmpdir); CONTROL names
+# the program. Its stderr goes to $TMP/daemon.log. The tap_cleanup defined
+# here kills "$daemon" when it is set.
 
 # shellcheck disable=SC2034 # port, URL and status are for the test that sources this
 daemon=
+port=
+URL=
+
+tap_cleanup() {
+    [ -n "$daemon" ] && kill "$daemon" 2>/dev/null
+}
+
+# daemon_need FILE...: bail out unless every FILE (the programs and the
+# function library a test uses) was built.
+daemon_need() {
+    for f in "$@"; do
+        if [ ! -e "$f" ]; then
+            echo "Bail out! $f not built"
+            exit 1
+        fi
+    done
+}
 
 # daemon_start ARGS...: praas-control --port 0 ARGS in the background; sets
 # daemon, port and URL. Status 1 when no port was written within 10 s.
@@ -39,4 +56,17 @@ daemon_stop() {
         status=$?
     fi
     daemon=
+}
+
+# daemon_verdicts PREFIX FILE: one TAP line per "PASS what" or "FAIL what"
+# line of FILE (the output of a client program), named PREFIX what; sets
+# seen to the number of those lines.
+daemon_verdicts() {
+    seen=0
+    while read -r verdict what; do
+        case $verdict in
+        PASS) ok 0 "$1$what"; seen=$((seen + 1)) ;;
+        FAIL) ok 1 "$1$what"; seen=$((seen + 1)) ;;
+        esac
+    done <"$2"
 }
