@@ -225,7 +225,7 @@ static int core_gate_open(core_ctx_t *ctx)
 static int core_unit_begin(int check, uint64_t want_view, uint64_t *view_p, int timeout_ms)
 {
     core_ctx_t *ctx = core_self;
-    uint64_t deadline = core_deadline(timeout_ms);
+    uint64_t deadline;
     core_waiter_t w;
     int rc = 0;
 
@@ -245,7 +245,9 @@ static int core_unit_begin(int check, uint64_t want_view, uint64_t *view_p, int 
     }
     if (!core_gate_open(ctx)) {
         /* The view is changing and this rank has started every unit of
-         * the old view agreed on: this one belongs to the new view. */
+         * the old view agreed on: this one belongs to the new view. (The
+         * clock is read only here: every collective passes this gate.) */
+        deadline = core_deadline(timeout_ms);
         core_wait_init(&w, ctx->tp);
         while (!core_gate_open(ctx)) {
             uint64_t next = ctx->xnext;
