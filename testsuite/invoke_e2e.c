@@ -43,23 +43,7 @@
 #include "client/http.h"
 #include "core/common.h"
 
-static int failures;
-
-__attribute__((format(printf, 2, 3))) static int check(int cond, const char *fmt, ...)
-{
-    va_list ap;
-
-    printf("%s ", cond ? "PASS" : "FAIL");
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    if (!cond)
-        printf(" [%s]", praas_errmsg());
-    printf("\n");
-    fflush(stdout);
-    failures += !cond;
-    return cond;
-}
+#include "testsuite/lib/verdict.h"
 
 static double now_s(void)
 {

@@ -30,23 +30,7 @@
 #define ADDS 16 /* fetch_add calls from each of two sessions */
 #define WAIT_MS 20000
 
-static int failures;
-
-__attribute__((format(printf, 2, 3))) static int check(int cond, const char *fmt, ...)
-{
-    va_list ap;
-
-    printf("%s ", cond ? "PASS" : "FAIL");
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    if (!cond)
-        printf(" [%s]", praas_errmsg());
-    printf("\n");
-    fflush(stdout);
-    failures += !cond;
-    return cond;
-}
+#include "testsuite/lib/verdict.h"
 
 static const char *url;
 static praas_client_t *cl;

@@ -34,7 +34,7 @@ AM_TESTS_ENVIRONMENT = \
 TEST_CPPFLAGS = $(libpraas_internal_la_CPPFLAGS)
 TEST_LIBS = libpraas_internal.la
 EXTRA_DIST += testsuite/launch.sh testsuite/lib/tap.h testsuite/lib/launched.h testsuite/lib/tp_test.h \
-	testsuite/lib/view_test.h
+	testsuite/lib/view_test.h testsuite/lib/verdict.h
 
 # ---- unit tests (one process) ----
 UNIT_TESTS = \

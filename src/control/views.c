@@ -500,6 +500,25 @@ static int cp_view_pending(struct praas_control *ctl, const char *id, const stru
                           "installed", number, id);
 }
 
+/* The end of a route that changed a pending view under cp_view_lock: save
+ * the view (unless rc, from the change, is already an error), unlock, wake
+ * the long polls and answer with the view; on an error answer that (what
+ * names the step). Takes over view and p->rec. */
+static int cp_view_commit(struct praas_control *ctl, const char *id, json_t *view,
+                          struct cp_proc *p, struct cp_reply *rep, int rc, const char *what)
+{
+    if (rc >= 0)
+        rc = cp_view_save(ctl, id, view);
+    pthread_mutex_unlock(&cp_view_lock);
+    json_decref(p->rec);
+    if (rc < 0) {
+        json_decref(view);
+        return cp_reply_store(rep, rc, what);
+    }
+    cp_server_notify(ctl);
+    return cp_reply_json(rep, 200, view);
+}
+
 /* POST .../views/ack: {"view": N, "rank": R}. */
 static int route_view_ack(struct praas_control *ctl, const struct cp_request *req,
                           const char *id, struct cp_reply *rep)
@@ -553,16 +572,7 @@ static int route_view_ack(struct praas_control *ctl, const struct cp_request *re
     if (!cp_arr_has(json_object_get(pend, "acked"), rank))
         json_array_append_new(json_object_get(pend, "acked"), json_integer(rank));
     rc = cp_view_try_publish(ctl, id, view);
-    if (rc >= 0)
-        rc = cp_view_save(ctl, id, view);
-    if (rc < 0) {
-        cp_reply_store(rep, rc, "acknowledging a view");
-        goto out_unlock;
-    }
-    pthread_mutex_unlock(&cp_view_lock);
-    cp_server_notify(ctl);
-    json_decref(p.rec);
-    return cp_reply_json(rep, 200, view);
+    return cp_view_commit(ctl, id, view, &p, rep, rc, "acknowledging a view");
 
 out_unlock:
     pthread_mutex_unlock(&cp_view_lock);
@@ -617,15 +627,7 @@ static int route_view_report(struct praas_control *ctl, const struct cp_request 
             json_object_set_new(pend, "rounds", json_integer(rounds));
     }
     cp_view_try_target(pend);
-    rc = cp_view_save(ctl, id, view);
-    if (rc < 0) {
-        cp_reply_store(rep, rc, "reporting exchanges");
-        goto out_unlock;
-    }
-    pthread_mutex_unlock(&cp_view_lock);
-    cp_server_notify(ctl);
-    json_decref(p.rec);
-    return cp_reply_json(rep, 200, view);
+    return cp_view_commit(ctl, id, view, &p, rep, 0, "reporting exchanges");
 
 out_unlock:
     pthread_mutex_unlock(&cp_view_lock);
