@@ -30,15 +30,18 @@
  * swap); a wrong one stops the program with status 1.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -65,10 +68,16 @@ static const char usage[] =
     "  --file-dir DIR     the file storage directory, also the disk read (swap)\n"
     "  --stages K         pipeline length (default 4)\n"
     "  --max-session SIZE largest session swapped (default 1G)\n"
-    "  --reps N           swaps per backend and size (default 3)\n";
+    "  --reps N           swaps per backend and size (default 3)\n"
+    "  --configs LIST     rtt: the configurations to run, comma-separated (default all:\n"
+    "                     raw-tcp,raw-tcp-proc,raw-tcp-poll,raw-tcp-handoff,direct-rt,\n"
+    "                     direct-client,control)\n"
+    "  --rounds R         rtt: each size's samples are taken in R rounds that visit\n"
+    "                     every configuration in turn (default 5)\n";
 
 static const char *only, *process_bin, *library, *control, *redis_url, *s3_url, *file_dir;
-static int stages = 4, reps = 3;
+static const char *configs;
+static int stages = 4, reps = 3, rounds = 5;
 static size_t max_session = (size_t)1 << 30;
 static bench_opts_t O;
 
@@ -77,7 +86,7 @@ static int extra(const char *name, const char *val)
     static const struct { const char *name; const char **p; } s[] = {
         {"--only", &only}, {"--process-bin", &process_bin}, {"--library", &library},
         {"--control", &control}, {"--redis", &redis_url}, {"--s3", &s3_url},
-        {"--file-dir", &file_dir}};
+        {"--file-dir", &file_dir}, {"--configs", &configs}};
 
     if (!val)
         return -1;
@@ -89,6 +98,8 @@ static int extra(const char *name, const char *val)
     if (strcmp(name, "--stages") == 0 && (stages = atoi(val)) >= 1)
         return 2;
     if (strcmp(name, "--reps") == 0 && (reps = atoi(val)) >= 1)
+        return 2;
+    if (strcmp(name, "--rounds") == 0 && (rounds = atoi(val)) >= 1)
         return 2;
     if (strcmp(name, "--max-session") == 0 && bench_parse_size(val, &max_session) == 0)
         return 2;
@@ -113,38 +124,72 @@ static void die_praas(const char *what, int rc)
 
 typedef int (*op_fn)(void *ctx, size_t size);
 
-/* Warm up, then time enough repetitions of op to fill the budget (within
- * [min_iters, max_iters]); print the row. bytes: what one operation moves
- * (for bw_MBps), 0 for none. */
-static void measure(const char *config, const char *opname, op_fn op, void *ctx, size_t size,
-                    double bytes)
+/* The samples of one configuration at one size, possibly taken in several
+ * rounds between other configurations' (phase rtt), so that a machine that
+ * changes speed during a run affects every configuration alike. */
+struct series {
+    const char *config;
+    op_fn op;
+    void *ctx;
+    long n, want; /* samples taken, samples wanted */
+    double *us;
+};
+
+/* Warm up, then decide how many timed repetitions fill the budget (within
+ * [min_iters, max_iters]). */
+static void series_warm(struct series *s, const char *opname, size_t size)
 {
     uint64_t t0 = bench_now_ns();
     long w = O.warmup > 0 ? O.warmup : 1;
 
     for (long i = 0; i < w; i++)
-        if (op(ctx, size))
+        if (s->op(s->ctx, size))
             die("%s failed in the warm-up", opname);
-    long n = bench_iters_for(&O, (double)(bench_now_ns() - t0) / (double)w);
-    double *us = malloc(sizeof(double) * (size_t)n);
-    if (!us)
+    s->want = bench_iters_for(&O, (double)(bench_now_ns() - t0) / (double)w);
+    s->n = 0;
+    s->us = malloc(sizeof(double) * (size_t)s->want);
+    if (!s->us)
         die("%s", "out of memory");
-    for (long i = 0; i < n; i++) {
+}
+
+/* Take samples until s has `upto` of them (at most want). */
+static void series_take(struct series *s, const char *opname, size_t size, long upto)
+{
+    for (; s->n < upto && s->n < s->want; s->n++) {
         uint64_t a = bench_now_ns();
-        if (op(ctx, size))
+        if (s->op(s->ctx, size))
             die("%s failed", opname);
-        us[i] = (double)(bench_now_ns() - a) / 1e3;
+        s->us[s->n] = (double)(bench_now_ns() - a) / 1e3;
     }
+}
+
+/* Print s's row and free its samples. bytes: what one operation moves
+ * (for bw_MBps), 0 for none. */
+static void series_row(struct series *s, const char *opname, size_t size, double bytes)
+{
     bench_stats_t st;
-    bench_stats(us, n, &st);
-    long k = (long)(0.99 * (double)n + 0.999999) - 1; /* nearest rank */
-    printf("%s,%s,%zu,%ld,%.3f,%.3f,%.3f,", config, opname, size, n, st.median,
-           us[k < 0 ? 0 : k], st.min);
+    bench_stats(s->us, s->n, &st);
+    long k = (long)(0.99 * (double)s->n + 0.999999) - 1; /* nearest rank */
+    printf("%s,%s,%zu,%ld,%.3f,%.3f,%.3f,", s->config, opname, size, s->n, st.median,
+           s->us[k < 0 ? 0 : k], st.min);
     if (bytes > 0)
         printf("%.4g", bench_mbps(bytes, st.median));
     printf("\n");
     fflush(stdout);
-    free(us);
+    free(s->us);
+    s->us = NULL;
+}
+
+/* Warm up, then time enough repetitions of op to fill the budget; print
+ * the row. */
+static void measure(const char *config, const char *opname, op_fn op, void *ctx, size_t size,
+                    double bytes)
+{
+    struct series s = {config, op, ctx, 0, 0, NULL};
+
+    series_warm(&s, opname, size);
+    series_take(&s, opname, size, s.want);
+    series_row(&s, opname, size, bytes);
 }
 
 /* One row from samples taken elsewhere (swaps: reps samples). */
@@ -258,12 +303,28 @@ static int set_timeouts(int fd)
            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-static int io_all(int fd, void *buf, size_t n, int wr)
+/* Move exactly n bytes with blocking send/recv; with poll_mode, a recv
+ * that would wait first polls (non-blocking recv without sleeping, giving
+ * the core to any thread that wants it between tries) for up to
+ * RAW_POLL_NS, as praas's data plane does (PRAAS_DP_SPIN_US), so that an
+ * idle end sleeps instead of taking a core from the other configurations. */
+#define RAW_POLL_NS 50000u
+
+static int io_all_mode(int fd, void *buf, size_t n, int wr, int poll_mode)
 {
     char *b = buf;
+    uint64_t t0 = 0;
 
-    while (n > 0) {
-        ssize_t k = wr ? send(fd, b, n, MSG_NOSIGNAL) : recv(fd, b, n, 0);
+    for (unsigned i = 1; n > 0; i++) {
+        int flags = wr ? MSG_NOSIGNAL : poll_mode && (!t0 || (i & 7) || bench_now_ns() - t0 <
+                                                              RAW_POLL_NS) ? MSG_DONTWAIT : 0;
+        ssize_t k = wr ? send(fd, b, n, flags) : recv(fd, b, n, flags);
+        if (k < 0 && (flags & MSG_DONTWAIT) && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!t0)
+                t0 = bench_now_ns();
+            sched_yield(); /* as praas's data plane does */
+            continue;
+        }
         if (k <= 0)
             return -1;
         b += k;
@@ -272,10 +333,18 @@ static int io_all(int fd, void *buf, size_t n, int wr)
     return 0;
 }
 
+static int io_all(int fd, void *buf, size_t n, int wr)
+{
+    return io_all_mode(fd, buf, n, wr, 0);
+}
+
 /* raw-tcp-handoff: the reader hands each message to a second thread that
  * sends it back (condition variable, no spinning), the thread structure of
  * praas-process (connection reader, function thread) without its framing. */
 #define RAW_HANDOFF (1ull << 63)
+/* raw-tcp-poll: both ends wait for data by polling (non-blocking recv in a
+ * loop), never sleeping: the floor for a data plane that polls. */
+#define RAW_POLL (1ull << 62)
 
 struct handoff {
     pthread_mutex_t m;
@@ -304,44 +373,58 @@ static void *handoff_main(void *arg)
     return NULL;
 }
 
-/* The echo thread: for each connection, read the size (8 bytes, untimed,
- * RAW_HANDOFF set for the hand-off variant), then read N bytes and send
- * them back until the client closes. */
+/* One echo connection: read the size (8 bytes, untimed, RAW_HANDOFF set
+ * for the hand-off variant), then read N bytes and send them back until
+ * the client closes. */
+static void *raw_conn(void *arg)
+{
+    int fd = (int)(intptr_t)arg;
+    uint64_t n;
+
+    if (set_timeouts(fd) == 0 && io_all(fd, &n, 8, 0) == 0) {
+        int ho = !!(n & RAW_HANDOFF), pm = !!(n & RAW_POLL);
+        n &= ~(RAW_HANDOFF | RAW_POLL);
+        char *buf = malloc(n);
+        struct handoff h = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, fd, 0, 0,
+                            buf, n};
+        pthread_t t;
+        if (!ho) {
+            while (buf && io_all_mode(fd, buf, n, 0, pm) == 0 && io_all(fd, buf, n, 1) == 0)
+                ;
+        } else if (buf && pthread_create(&t, NULL, handoff_main, &h) == 0) {
+            while (io_all(fd, buf, n, 0) == 0) {
+                pthread_mutex_lock(&h.m);
+                h.pending = 1;
+                pthread_cond_signal(&h.cv);
+                pthread_mutex_unlock(&h.m);
+            }
+            pthread_mutex_lock(&h.m);
+            h.quit = 1;
+            pthread_cond_signal(&h.cv);
+            pthread_mutex_unlock(&h.m);
+            pthread_join(t, NULL);
+        }
+        free(buf);
+    }
+    close(fd);
+    return NULL;
+}
+
+/* The echo server: a thread per connection (configurations interleave,
+ * so several connections are open at once). */
 static void *raw_server(void *arg)
 {
     int lfd = *(int *)arg;
 
     for (;;) {
         int fd = accept(lfd, NULL, NULL);
-        uint64_t n;
+        pthread_t t;
         if (fd < 0)
             return NULL;
-        if (set_timeouts(fd) == 0 && io_all(fd, &n, 8, 0) == 0) {
-            int ho = !!(n & RAW_HANDOFF);
-            n &= ~RAW_HANDOFF;
-            char *buf = malloc(n);
-            struct handoff h = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, fd, 0, 0,
-                                buf, n};
-            pthread_t t;
-            if (!ho) {
-                while (buf && io_all(fd, buf, n, 0) == 0 && io_all(fd, buf, n, 1) == 0)
-                    ;
-            } else if (buf && pthread_create(&t, NULL, handoff_main, &h) == 0) {
-                while (io_all(fd, buf, n, 0) == 0) {
-                    pthread_mutex_lock(&h.m);
-                    h.pending = 1;
-                    pthread_cond_signal(&h.cv);
-                    pthread_mutex_unlock(&h.m);
-                }
-                pthread_mutex_lock(&h.m);
-                h.quit = 1;
-                pthread_cond_signal(&h.cv);
-                pthread_mutex_unlock(&h.m);
-                pthread_join(t, NULL);
-            }
-            free(buf);
-        }
-        close(fd);
+        if (pthread_create(&t, NULL, raw_conn, (void *)(intptr_t)fd) == 0)
+            pthread_detach(t);
+        else
+            close(fd);
     }
 }
 
@@ -355,12 +438,12 @@ static int raw_connect(const struct sockaddr_in *a, uint64_t n)
     return fd;
 }
 
-struct raw { int fd; char *out, *in; };
+struct raw { int fd; char *out, *in; int poll; };
 
 static int raw_op(void *ctx, size_t n)
 {
     struct raw *r = ctx;
-    return io_all(r->fd, r->out, n, 1) || io_all(r->fd, r->in, n, 0) ||
+    return io_all(r->fd, r->out, n, 1) || io_all_mode(r->fd, r->in, n, 0, r->poll) ||
            r->in[n - 1] != r->out[n - 1];
 }
 
@@ -403,24 +486,73 @@ static int cli_op(void *ctx, size_t n)
     return rc;
 }
 
+/* raw-tcp-proc: the echo server in a child process, as praas-process is
+ * for the direct configurations (a thread of this program, raw-tcp, is
+ * woken differently: no address-space switch). It dies with us. */
+static pid_t raw_proc_start(int lfd)
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        raw_server(&lfd);
+        _exit(0);
+    }
+    if (pid < 0)
+        die("%s", "fork for the raw TCP echo process");
+    return pid;
+}
+
+static int listen_loopback(struct sockaddr_in *a)
+{
+    socklen_t alen = sizeof(*a);
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+    *a = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)a, sizeof(*a)) || listen(lfd, 4) ||
+        getsockname(lfd, (struct sockaddr *)a, &alen))
+        die("%s", "a loopback listening socket");
+    return lfd;
+}
+
+/* Whether configuration name is in --configs (all when not given). */
+static int config_on(const char *name)
+{
+    size_t n = strlen(name);
+
+    if (!configs)
+        return 1;
+    for (const char *p = configs; (p = strstr(p, name)) != NULL; p += n)
+        if ((p == configs || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+enum { RAW_THREAD, RAW_PROC, RAW_POLL_CFG, RAW_HANDOFF_CFG, DIRECT_RT, DIRECT_CLIENT, VIA_CONTROL,
+       NCFG };
+
 static void phase_rtt(void)
 {
+    static const char *const names[NCFG] = {"raw-tcp",   "raw-tcp-proc",  "raw-tcp-poll",
+                                            "raw-tcp-handoff", "direct-rt", "direct-client",
+                                            "control"};
     size_t max = O.max_size < ((size_t)16 << 20) ? O.max_size : (size_t)16 << 20;
     char *payload = malloc(max), *in = malloc(max);
     struct proc p;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof(a);
+    struct sockaddr_in a, ap;
     pthread_t th;
 
     if (!payload || !in)
         die("%s", "out of memory");
     for (size_t i = 0; i < max; i++)
         payload[i] = (char)(i * 131 + 7);
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
-    if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 4) ||
-        getsockname(lfd, (struct sockaddr *)&a, &alen) ||
-        pthread_create(&th, NULL, raw_server, &lfd))
-        die("%s", "the raw TCP echo server");
+    /* The echo process first, before this program has threads. */
+    int lfd_proc = listen_loopback(&ap);
+    pid_t echo_pid = raw_proc_start(lfd_proc);
+    close(lfd_proc);
+    int lfd = listen_loopback(&a);
+    if (pthread_create(&th, NULL, raw_server, &lfd))
+        die("%s", "the raw TCP echo thread");
 
     proc_start(&p, "file:///tmp/praas-invoke-bench-unused");
     session(&p, "rtt", 1 << 20);
@@ -454,17 +586,41 @@ static void phase_rtt(void)
             continue;
         if (n > max)
             break;
-        struct raw r = {raw_connect(&a, n), payload, in};
-        measure("raw-tcp", "rtt", raw_op, &r, n, 2.0 * (double)n);
-        close(r.fd);
-        r.fd = raw_connect(&a, n | RAW_HANDOFF);
-        measure("raw-tcp-handoff", "rtt", raw_op, &r, n, 2.0 * (double)n);
-        close(r.fd);
-        measure("direct-rt", "rtt", rt_op, &rc_ctx, n, 2.0 * (double)n);
-        if (control) {
-            measure("direct-client", "rtt", cli_op, &direct, n, 2.0 * (double)n);
-            measure("control", "rtt", cli_op, &via, n, 2.0 * (double)n);
-        }
+        struct raw raws[4] = {{-1, payload, in, 0}, {-1, payload, in, 0}, {-1, payload, in, 1},
+                              {-1, payload, in, 0}};
+        struct series s[NCFG] = {
+            {names[RAW_THREAD], raw_op, &raws[0], 0, 0, NULL},
+            {names[RAW_PROC], raw_op, &raws[1], 0, 0, NULL},
+            {names[RAW_POLL_CFG], raw_op, &raws[2], 0, 0, NULL},
+            {names[RAW_HANDOFF_CFG], raw_op, &raws[3], 0, 0, NULL},
+            {names[DIRECT_RT], rt_op, &rc_ctx, 0, 0, NULL},
+            {names[DIRECT_CLIENT], cli_op, &direct, 0, 0, NULL},
+            {names[VIA_CONTROL], cli_op, &via, 0, 0, NULL}};
+        int on[NCFG];
+        for (int k = 0; k < NCFG; k++)
+            on[k] = config_on(names[k]) && (k < DIRECT_CLIENT || control);
+        if (on[RAW_THREAD])
+            raws[0].fd = raw_connect(&a, n);
+        if (on[RAW_PROC])
+            raws[1].fd = raw_connect(&ap, n);
+        if (on[RAW_POLL_CFG])
+            raws[2].fd = raw_connect(&ap, n | RAW_POLL);
+        if (on[RAW_HANDOFF_CFG])
+            raws[3].fd = raw_connect(&a, n | RAW_HANDOFF);
+        for (int k = 0; k < NCFG; k++)
+            if (on[k])
+                series_warm(&s[k], "rtt", n);
+        /* Round r brings every configuration to r/rounds of its samples. */
+        for (int r = 1; r <= rounds; r++)
+            for (int k = 0; k < NCFG; k++)
+                if (on[k])
+                    series_take(&s[k], "rtt", n, (s[k].want * r + rounds - 1) / rounds);
+        for (int k = 0; k < NCFG; k++)
+            if (on[k])
+                series_row(&s[k], "rtt", n, 2.0 * (double)n);
+        for (int k = 0; k < 4; k++)
+            if (raws[k].fd >= 0)
+                close(raws[k].fd);
     }
     if (cl) {
         praas_process_delete(cl, pid_s);
@@ -473,6 +629,8 @@ static void phase_rtt(void)
     shutdown(lfd, SHUT_RDWR);
     close(lfd);
     pthread_join(th, NULL);
+    kill(echo_pid, SIGKILL);
+    waitpid(echo_pid, NULL, 0);
     proc_stop(&p);
     free(payload);
     free(in);

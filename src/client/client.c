@@ -280,44 +280,67 @@ static int cl_timeout(const praas_invoke_opts_t *o)
     return o->timeout_ms == 0 ? CL_INVOKE_TIMEOUT_MS : o->timeout_ms < 0 ? -1 : o->timeout_ms;
 }
 
-/* The data-plane meta of an invocation (new reference, or NULL: none). */
-static json_t *cl_meta(const praas_invoke_opts_t *o)
+/* The data-plane meta of an invocation as JSON text (doc/invoke.md): its
+ * length, 0 for none, into buf (cap bytes); -1 if it does not fit. Every
+ * member is an integer, so the text is printed, not built. */
+static int cl_meta_text(const praas_invoke_opts_t *o, char *buf, size_t cap)
 {
-    json_t *m = json_object(), *deps;
+    size_t n = 0;
+    int k;
 
-    if (m == NULL)
-        return NULL;
-    if (o->ndeps) {
-        deps = json_array();
-        for (size_t i = 0; i < o->ndeps; i++)
-            json_array_append_new(deps, json_integer((json_int_t)o->deps[i]));
-        json_object_set_new(m, "deps", deps);
-    }
-    if (o->nargs > 1) {
-        json_object_set_new(m, "nargs", json_integer(o->nargs));
-        json_object_set_new(m, "arg", json_integer(o->arg));
-    }
+#define CL_PUT(...)                                                                            \
+    do {                                                                                       \
+        k = snprintf(buf + n, cap - n, __VA_ARGS__);                                           \
+        if (k < 0 || (size_t)k >= cap - n)                                                     \
+            return -1;                                                                         \
+        n += (size_t)k;                                                                        \
+    } while (0)
+    if (!o->ndeps && o->nargs <= 1 && o->timeout_ms <= 0)
+        return 0;
+    CL_PUT("{");
+    for (size_t i = 0; i < o->ndeps; i++)
+        CL_PUT("%s%" PRIu64, i ? "," : "\"deps\":[", o->deps[i]);
+    if (o->ndeps)
+        CL_PUT("]");
+    if (o->nargs > 1)
+        CL_PUT("%s\"nargs\":%d,\"arg\":%d", n > 1 ? "," : "", o->nargs, o->arg);
     if (o->timeout_ms > 0)
-        json_object_set_new(m, "timeout_ms", json_integer(o->timeout_ms));
-    if (json_object_size(m) == 0) {
-        json_decref(m);
-        return NULL;
-    }
-    return m;
+        CL_PUT("%s\"timeout_ms\":%d", n > 1 ? "," : "", o->timeout_ms);
+    CL_PUT("}");
+#undef CL_PUT
+    return (int)n;
+}
+
+/* Copy the string src into dst (cap bytes), cut if longer. */
+static void cl_copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 static int cl_call_direct(struct cl_dconn *dc, const char *sid, const char *fn,
                           const void *payload, size_t len, const praas_invoke_opts_t *o,
                           uint64_t id, praas_result_t *res)
 {
-    json_t *meta = cl_meta(o), *rmeta = NULL;
+    char small[256], *meta = small, rmeta[128];
     void *out = NULL;
     size_t outlen = 0;
-    int rc;
+    int mlen, rc;
 
-    rc = rt_conn_call(dc->conn, RT_MSG_INVOKE, id, fn, meta, payload, len, cl_timeout(o),
-                      &rmeta, &out, &outlen);
-    json_decref(meta);
+    mlen = cl_meta_text(o, small, sizeof(small));
+    if (mlen < 0) {
+        /* Many dependencies: 21 bytes each at most. */
+        size_t cap = 128 + o->ndeps * 21;
+        if (!(meta = malloc(cap)))
+            return core_err(PRAAS_ERR_NOMEM, "no memory for an invocation's meta section");
+        mlen = cl_meta_text(o, meta, cap);
+    }
+    rc = rt_conn_call_text(dc->conn, RT_MSG_INVOKE, id, fn, meta, (size_t)mlen, payload, len,
+                           cl_timeout(o), rmeta, sizeof(rmeta), &out, &outlen);
+    if (meta != small)
+        free(meta);
     if (rc < 0)
         return rc;
     memset(res, 0, sizeof(*res));
@@ -325,11 +348,14 @@ static int cl_call_direct(struct cl_dconn *dc, const char *sid, const char *fn,
     res->len = outlen;
     res->id = id;
     res->direct = 1;
-    snprintf(res->session, sizeof(res->session), "%s", sid);
-    snprintf(res->endpoint, sizeof(res->endpoint), "%s", dc->endpoint);
-    res->cpu_ns = ju(rmeta, "cpu_ns");
-    res->wall_ns = ju(rmeta, "wall_ns");
-    json_decref(rmeta);
+    cl_copy(res->session, sizeof(res->session), sid);
+    cl_copy(res->endpoint, sizeof(res->endpoint), dc->endpoint);
+    /* Usage figures are informative: a reply without them leaves 0. */
+    if (rmeta[0]) {
+        if (rt_meta_u64(rmeta, "cpu_ns", &res->cpu_ns) < 0 ||
+            rt_meta_u64(rmeta, "wall_ns", &res->wall_ns) < 0)
+            core_err_clear();
+    }
     return 0;
 }
 

@@ -141,7 +141,25 @@ int rt_conn_call(struct rt_conn *conn, enum rt_msg type, uint64_t id, const char
                  json_t *meta, const void *payload, size_t payload_len, int timeout_ms,
                  json_t **reply_meta_p, void **reply_payload_p, size_t *reply_len_p);
 
-/* Whether the last rt_conn_call of this thread failed with a reply that
+/* rt_conn_call with the meta sections as JSON text, for the invocation
+ * path, which needs no JSON object either way: meta (meta_len bytes, or
+ * NULL and 0) is sent as it is; a successful reply's meta section is
+ * copied NUL-terminated into rmeta (rmeta_cap bytes, cut if longer; ""
+ * when the reply has none) when rmeta is not NULL, for rt_meta_u64. */
+int rt_conn_call_text(struct rt_conn *conn, enum rt_msg type, uint64_t id, const char *name,
+                      const char *meta, size_t meta_len, const void *payload,
+                      size_t payload_len, int timeout_ms, char *rmeta, size_t rmeta_cap,
+                      void **reply_payload_p, size_t *reply_len_p);
+
+/* The unsigned integer member key of a meta section's text (a JSON
+ * object): 1 with *v_p set, 0 when the object has no such member (or it is
+ * not an integer in 0..INT64_MAX; an empty text has no members),
+ * PRAAS_ERR_PROTOCOL when the text is not a JSON object. A flat object of
+ * such integers, as praas-process writes, is scanned directly; any other
+ * text is parsed. */
+int rt_meta_u64(const char *meta, const char *key, uint64_t *v_p);
+
+/* Whether the last rt_conn_call(_text) of this thread failed with a reply that
  * carried RT_FLAG_SESSION_GONE (0 after a success, a broken connection or
  * a timeout). */
 int rt_conn_session_gone(void);

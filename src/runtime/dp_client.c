@@ -41,12 +41,14 @@ struct rt_call {
     struct rt_call *next;
     unsigned type; /* the reply type expected */
     uint64_t id;
-    int want_meta; /* the caller parses a successful reply's meta */
+    int want_meta; /* the caller reads a successful reply's meta */
     int done;
     int status;
     unsigned flags; /* the reply's header flags */
     char *meta; /* the reply's meta section, NUL-terminated (parsed by the caller) */
     size_t meta_len;
+    char *meta_buf; /* the caller's room for a meta section (or NULL): used */
+    size_t meta_cap; /* instead of the heap when the section fits */
     void *payload;
     size_t len;
 };
@@ -172,6 +174,7 @@ int rt_conn_open(const char *endpoint, int timeout_ms, struct rt_conn **conn_p)
         return core_err(PRAAS_ERR_NOMEM, "rt_conn_open: out of memory");
     }
     c->rb.cap = RT_CONN_RBUF;
+    c->rb.spin_ns = rt_spin_ns();
     /* Replies are awaited in a blocking recv, in slices (rt_rbuf). */
     struct timeval tv = {RT_CONN_SLICE_MS / 1000, (RT_CONN_SLICE_MS % 1000) * 1000};
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0)
@@ -283,7 +286,10 @@ static void deliver(struct rt_conn *c, const struct rt_hdr *h, char *meta, const
         k->meta = NULL;
         k->meta_len = 0;
         if (meta && (k->status || k->want_meta)) {
-            if (meta == small) {
+            if (meta == small && h->meta_len < k->meta_cap) {
+                k->meta = k->meta_buf;
+                memcpy(k->meta, meta, h->meta_len + 1);
+            } else if (meta == small) {
                 k->meta = malloc(h->meta_len + 1);
                 if (k->meta)
                     memcpy(k->meta, meta, h->meta_len + 1);
@@ -383,17 +389,19 @@ int rt_conn_session_gone(void)
     return rt_last_gone;
 }
 
-int rt_conn_call(struct rt_conn *c, enum rt_msg type, uint64_t id, const char *name,
-                 json_t *meta, const void *payload, size_t payload_len, int timeout_ms,
-                 json_t **reply_meta_p, void **reply_payload_p, size_t *reply_len_p)
+/* Send a request and wait for its reply into *k (k->type, id, want_meta,
+ * meta_buf and meta_cap set by the caller). 0 with k filled in (its status
+ * may be a failure), or a failure of the call itself with nothing in k to
+ * free. */
+static int conn_call(struct rt_conn *c, enum rt_msg type, uint64_t id, const char *name,
+                     const char *meta, size_t meta_len, const void *payload,
+                     size_t payload_len, int timeout_ms, struct rt_call *k)
 {
     struct rt_hdr h = {.type = (uint16_t)type, .id = id};
-    struct rt_call k = {.type = (unsigned)type + 1, .id = id, .want_meta = reply_meta_p != NULL};
     uint64_t deadline = core_deadline(timeout_ms);
     int rc;
 
     rt_last_gone = 0;
-
     if (!c || !rt_msg_valid(type) || !(type & 1) || type == RT_MSG_ERROR)
         return core_err(PRAAS_ERR_INVALID, "rt_conn_call: %s is not a request type",
                         rt_msg_name(type));
@@ -407,18 +415,18 @@ int rt_conn_call(struct rt_conn *c, enum rt_msg type, uint64_t id, const char *n
         pthread_mutex_unlock(&c->lock);
         return rc;
     }
-    k.next = c->calls;
-    c->calls = &k;
+    k->next = c->calls;
+    c->calls = k;
     pthread_mutex_unlock(&c->lock);
 
     pthread_mutex_lock(&c->send_lock);
-    rc = rt_frame_send(c->fd, &h, name, meta, payload, payload_len,
-                       timeout_ms < 0 ? RT_IO_TIMEOUT_MS : PRAAS_MAX(timeout_ms, 1));
+    rc = rt_frame_send_raw(c->fd, &h, name, meta, meta_len, payload, payload_len,
+                           timeout_ms < 0 ? RT_IO_TIMEOUT_MS : PRAAS_MAX(timeout_ms, 1));
     pthread_mutex_unlock(&c->send_lock);
 
     pthread_mutex_lock(&c->lock);
     if (rc == PRAAS_ERR_INVALID) {
-        unlink_call(c, &k);
+        unlink_call(c, k);
         pthread_mutex_unlock(&c->lock);
         return rc; /* nothing was sent */
     }
@@ -428,51 +436,177 @@ int rt_conn_call(struct rt_conn *c, enum rt_msg type, uint64_t id, const char *n
         snprintf(why, sizeof(why), "sending a %s: %s", rt_msg_name(type), praas_errmsg());
         conn_break(c, PRAAS_ERR_PEER, why);
     }
-    rc = wait_reply(c, &k, deadline);
-    unlink_call(c, &k);
-    if (rc == PRAAS_ERR_TIMEOUT) {
-        pthread_mutex_unlock(&c->lock);
-        return core_err(PRAAS_ERR_TIMEOUT, "no reply to %s %llu from %s within %d ms",
-                        rt_msg_name(type), (unsigned long long)id, c->endpoint, timeout_ms);
-    }
-    if (rc) {
+    rc = wait_reply(c, k, deadline);
+    unlink_call(c, k);
+    if (rc == PRAAS_ERR_TIMEOUT)
+        rc = core_err(PRAAS_ERR_TIMEOUT, "no reply to %s %llu from %s within %d ms",
+                      rt_msg_name(type), (unsigned long long)id, c->endpoint, timeout_ms);
+    else if (rc)
         rc = core_err(PRAAS_ERR_PEER, "connection to %s broke: %s", c->endpoint, c->why);
-        pthread_mutex_unlock(&c->lock);
-        return rc;
-    }
     pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+static void call_free_meta(struct rt_call *k)
+{
+    if (k->meta != k->meta_buf)
+        free(k->meta);
+    k->meta = NULL;
+}
+
+/* A failed reply: record its message (the meta's "error") and flag. */
+static int call_failed(struct rt_call *k)
+{
+    json_t *jm = NULL, *e;
+    int rc;
+
+    if (k->meta && rt_meta_parse(k->meta, k->meta_len, &jm) != 0)
+        jm = NULL;
+    e = jm ? json_object_get(jm, "error") : NULL;
+    rt_last_gone = (k->flags & RT_FLAG_SESSION_GONE) != 0;
+    rc = core_err(k->status, "%s", json_is_string(e) ? json_string_value(e)
+                                                     : praas_strerror(k->status));
+    json_decref(jm);
+    call_free_meta(k);
+    free(k->payload);
+    return rc;
+}
+
+int rt_conn_call(struct rt_conn *c, enum rt_msg type, uint64_t id, const char *name,
+                 json_t *meta, const void *payload, size_t payload_len, int timeout_ms,
+                 json_t **reply_meta_p, void **reply_payload_p, size_t *reply_len_p)
+{
+    struct rt_call k = {.type = (unsigned)type + 1, .id = id, .want_meta = reply_meta_p != NULL};
+    char *m = NULL;
     json_t *jm = NULL;
-    if (k.meta && (k.status || reply_meta_p)) {
-        rc = rt_meta_parse(k.meta, k.meta_len, &jm);
-        if (rc && !k.status) {
-            rc = core_err(PRAAS_ERR_PROTOCOL, "the reply to %s %llu from %s: %s",
-                          rt_msg_name(type), (unsigned long long)id, c->endpoint,
-                          praas_errmsg());
-            free(k.meta);
-            free(k.payload);
-            return rc;
-        }
-    }
-    free(k.meta);
-    if (k.status) {
-        json_t *e = jm ? json_object_get(jm, "error") : NULL;
-        rt_last_gone = (k.flags & RT_FLAG_SESSION_GONE) != 0;
-        rc = core_err(k.status, "%s", json_is_string(e) ? json_string_value(e)
-                                                        : praas_strerror(k.status));
-        json_decref(jm);
+    int rc;
+
+    if (meta && !(m = json_dumps(meta, JSON_COMPACT)))
+        return core_err(PRAAS_ERR_NOMEM, "serializing a %s meta section", rt_msg_name(type));
+    rc = conn_call(c, type, id, name, m, m ? strlen(m) : 0, payload, payload_len, timeout_ms,
+                   &k);
+    free(m);
+    if (rc)
+        return rc;
+    if (k.status)
+        return call_failed(&k);
+    if (k.meta && reply_meta_p && (rc = rt_meta_parse(k.meta, k.meta_len, &jm)) != 0) {
+        rc = core_err(PRAAS_ERR_PROTOCOL, "the reply to %s %llu from %s: %s", rt_msg_name(type),
+                      (unsigned long long)id, c->endpoint, praas_errmsg());
+        call_free_meta(&k);
         free(k.payload);
         return rc;
     }
+    call_free_meta(&k);
     if (reply_meta_p)
         *reply_meta_p = jm;
-    if (reply_payload_p) {
+    if (reply_payload_p)
         *reply_payload_p = k.payload;
-    } else {
+    else
         free(k.payload);
-    }
     if (reply_len_p)
         *reply_len_p = k.len;
     return 0;
+}
+
+int rt_conn_call_text(struct rt_conn *c, enum rt_msg type, uint64_t id, const char *name,
+                      const char *meta, size_t meta_len, const void *payload,
+                      size_t payload_len, int timeout_ms, char *rmeta, size_t rmeta_cap,
+                      void **reply_payload_p, size_t *reply_len_p)
+{
+    struct rt_call k = {.type = (unsigned)type + 1, .id = id, .want_meta = rmeta != NULL,
+                        .meta_buf = rmeta, .meta_cap = rmeta ? rmeta_cap : 0};
+    int rc = conn_call(c, type, id, name, meta, meta_len, payload, payload_len, timeout_ms, &k);
+
+    if (rc)
+        return rc;
+    if (k.status)
+        return call_failed(&k);
+    if (rmeta && rmeta_cap) {
+        /* A section too long for rmeta (the heap's) is cut. */
+        if (k.meta && k.meta != rmeta)
+            snprintf(rmeta, rmeta_cap, "%s", k.meta);
+        else if (!k.meta)
+            rmeta[0] = '\0';
+    }
+    call_free_meta(&k);
+    if (reply_payload_p)
+        *reply_payload_p = k.payload;
+    else
+        free(k.payload);
+    if (reply_len_p)
+        *reply_len_p = k.len;
+    return 0;
+}
+
+/* rt_meta_u64's general case. */
+static int meta_u64_parsed(const char *meta, const char *key, uint64_t *v_p)
+{
+    json_t *j = NULL, *e;
+    int rc = rt_meta_parse(meta, strlen(meta), &j);
+
+    if (rc)
+        return rc;
+    e = j ? json_object_get(j, key) : NULL;
+    rc = json_is_integer(e) && json_integer_value(e) >= 0;
+    if (rc)
+        *v_p = (uint64_t)json_integer_value(e);
+    json_decref(j);
+    return rc;
+}
+
+int rt_meta_u64(const char *meta, const char *key, uint64_t *v_p)
+{
+    const char *p = meta;
+    size_t klen = strlen(key);
+    int found = 0;
+    uint64_t v = 0;
+
+    /* {"k":digits,...} with plain keys, no blanks, no leading zeros and
+     * every key once (as a parse with JSON_REJECT_DUPLICATES would
+     * insist) is scanned; the first byte off that form hands the whole
+     * text to the parser, which decides. */
+    if (*p++ != '{')
+        return meta_u64_parsed(meta, key, v_p);
+    if (p[0] == '}' && p[1] == '\0')
+        return 0;
+    for (const char *first = p;;) {
+        const char *k;
+        uint64_t x = 0;
+        if (*p++ != '"')
+            return meta_u64_parsed(meta, key, v_p);
+        for (k = p; *p && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20; p++)
+            ;
+        size_t n = (size_t)(p - k);
+        if (*p++ != '"' || *p++ != ':' || *p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' &&
+                                                                   p[1] <= '9'))
+            return meta_u64_parsed(meta, key, v_p);
+        for (; *p >= '0' && *p <= '9'; p++) {
+            /* The parser's integers stop at INT64_MAX: beyond, it decides. */
+            if (x > ((uint64_t)INT64_MAX - (uint64_t)(*p - '0')) / 10)
+                return meta_u64_parsed(meta, key, v_p);
+            x = x * 10 + (uint64_t)(*p - '0');
+        }
+        /* A key seen before: the parser refuses duplicates. */
+        for (const char *q = first; q < k - 1; q++)
+            if (q[0] == '"' && (q == first || q[-1] == ',') && strncmp(q + 1, k, n) == 0 &&
+                q[n + 1] == '"')
+                return meta_u64_parsed(meta, key, v_p);
+        if (n == klen && memcmp(k, key, n) == 0) {
+            found = 1;
+            v = x;
+        }
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (p[0] == '}' && p[1] == '\0')
+            break;
+        return meta_u64_parsed(meta, key, v_p);
+    }
+    if (found)
+        *v_p = v;
+    return found;
 }
 
 /* ---- control-plane helpers ---- */

@@ -123,13 +123,15 @@ static int on_invoke(struct rt_sconn *c, const struct rt_hdr *h, const char *nam
         rc = core_err(PRAAS_ERR_STATE, "INVOKE of %s before HELLO named a session", name);
         goto refuse;
     }
-    rc = meta_int(meta, "nargs", 1, RT_MAX_NARGS, 1, &nargs);
-    if (!rc)
-        rc = meta_int(meta, "arg", 0, nargs - 1, -1, &argi);
-    if (!rc)
-        rc = meta_int(meta, "timeout_ms", 0, INT32_MAX, -1, &timeout);
-    if (rc)
-        goto refuse;
+    if (meta) { /* most invocations have none */
+        rc = meta_int(meta, "nargs", 1, RT_MAX_NARGS, 1, &nargs);
+        if (!rc)
+            rc = meta_int(meta, "arg", 0, nargs - 1, -1, &argi);
+        if (!rc)
+            rc = meta_int(meta, "timeout_ms", 0, INT32_MAX, -1, &timeout);
+        if (rc)
+            goto refuse;
+    }
     json_t *jd = meta ? json_object_get(meta, "deps") : NULL;
     if (jd) {
         size_t i;
@@ -339,8 +341,8 @@ int rt_request(struct rt_sconn *c, const struct rt_hdr *h, const char *name, jso
 {
     int rc = 0;
 
-    if (h->type != RT_MSG_PING && h->type != RT_MSG_METRICS && !rt_sid_ok(name) &&
-        h->type != RT_MSG_INVOKE) {
+    if (h->type != RT_MSG_INVOKE && h->type != RT_MSG_PING && h->type != RT_MSG_METRICS &&
+        !rt_sid_ok(name)) {
         rc = core_err(PRAAS_ERR_INVALID,
                       "%s: session id '%.64s' is not 1 to %d characters of [A-Za-z0-9_.:-]",
                       rt_msg_name(h->type), name, RT_NAME_MAX);

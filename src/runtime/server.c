@@ -83,6 +83,7 @@ static struct rt_sconn *sconn_new(struct rt_server *srv, int fd)
         return NULL;
     }
     c->rb.cap = RT_RBUF_SIZE;
+    c->rb.spin_ns = rt_spin_ns();
     c->srv = srv;
     c->fd = fd;
     atomic_init(&c->refs, 1);

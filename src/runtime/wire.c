@@ -12,12 +12,14 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/common.h"
+#include "core/log.h"
 #include "core/error.h"
 #include "runtime/wire.h"
 
@@ -153,6 +155,36 @@ int rt_io_wait_readable(int fd, int timeout_ms)
     return 0;
 }
 
+/* Poll fd with non-blocking recv (flags added) for up to spin_ns from t0,
+ * giving the core to any thread that waits for it between tries (the peer
+ * we wait for, on a busy machine): what the last recv returned; -1 with
+ * errno EAGAIN when the time ran out. */
+static ssize_t spin_recv(int fd, void *buf, size_t len, int flags, long spin_ns, uint64_t t0)
+{
+    for (unsigned i = 1;; i++) {
+        ssize_t n = recv(fd, buf, len, flags | MSG_DONTWAIT);
+        if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return n;
+        sched_yield();
+        if ((i & 7) == 0 && core_now_ns() - t0 >= (uint64_t)spin_ns) {
+            errno = EAGAIN;
+            return -1;
+        }
+    }
+}
+
+/* Wait for more bytes of a frame that has begun to arrive (its sender is
+ * at work on it): poll for up to rt_spin_ns(), then wait in poll. */
+static int wait_more(int fd, int timeout_ms)
+{
+    long spin = rt_spin_ns();
+    char c;
+
+    if (spin > 0 && (spin_recv(fd, &c, 1, MSG_PEEK, spin, core_now_ns()) >= 0 || errno != EAGAIN))
+        return 0; /* bytes, the end or an error: the next recv says which */
+    return rt_io_wait_readable(fd, timeout_ms);
+}
+
 int rt_io_read(int fd, void *buf, size_t len, int timeout_ms)
 {
     char *p = buf;
@@ -171,11 +203,31 @@ int rt_io_read(int fd, void *buf, size_t len, int timeout_ms)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return core_err(PRAAS_ERR_PEER, "reading a data-plane socket: %s", strerror(errno));
-        int rc = rt_io_wait_readable(fd, timeout_ms);
+        int rc = wait_more(fd, timeout_ms);
         if (rc)
             return rc;
     }
     return 0;
+}
+
+long rt_spin_ns(void)
+{
+    static long spin = -1;
+    long v = __atomic_load_n(&spin, __ATOMIC_RELAXED);
+
+    if (v < 0) {
+        const char *e = getenv("PRAAS_DP_SPIN_US");
+        char *end;
+        long us = e && *e ? strtol(e, &end, 10) : RT_SPIN_US_DEFAULT;
+        if (e && *e && (*end || us < 0 || us > 10000)) {
+            core_log(CORE_LOG_WARN, "PRAAS_DP_SPIN_US='%s' is not 0 to 10000; using %d", e,
+                     RT_SPIN_US_DEFAULT);
+            us = RT_SPIN_US_DEFAULT;
+        }
+        v = us * 1000;
+        __atomic_store_n(&spin, v, __ATOMIC_RELAXED);
+    }
+    return v;
 }
 
 int rt_rbuf_fill(int fd, struct rt_rbuf *rb, size_t need, int first_ms, int timeout_ms)
@@ -191,6 +243,17 @@ int rt_rbuf_fill(int fd, struct rt_rbuf *rb, size_t need, int first_ms, int time
         memmove(rb->buf, rb->buf + rb->pos, rb->end - rb->pos);
         rb->end -= rb->pos;
         rb->pos = 0;
+    }
+    /* A first byte, awaited with polling first while the traffic is dense
+     * (struct rt_rbuf); t0 times the wait that decides the next one. */
+    uint64_t t0 = rb->pos == rb->end && rb->spin_ns > 0 && first_ms != 0 ? core_now_ns() : 0;
+    if (t0 && !rb->spin_off) {
+        /* The end of the stream or an error: the recv below reports it. */
+        ssize_t n = spin_recv(fd, rb->buf + rb->end, rb->cap - rb->end, 0, rb->spin_ns, t0);
+        if (n > 0) {
+            rb->end += (size_t)n;
+            t0 = 0;
+        }
     }
     while (rb->end - rb->pos < need) {
         /* A frame's first byte is rarely there yet (the peer is still at
@@ -223,10 +286,13 @@ int rt_rbuf_fill(int fd, struct rt_rbuf *rb, size_t need, int first_ms, int time
             return core_err(PRAAS_ERR_TIMEOUT, "no data on a data-plane socket for %d ms",
                             rb->slice_ms);
         }
-        int rc = rt_io_wait_readable(fd, rb->pos == rb->end ? first_ms : timeout_ms);
+        int rc = rb->pos == rb->end ? rt_io_wait_readable(fd, first_ms)
+                                    : wait_more(fd, timeout_ms);
         if (rc)
             return rc;
     }
+    if (t0)
+        rb->spin_off = core_now_ns() - t0 > (uint64_t)rb->spin_ns;
     return 0;
 }
 

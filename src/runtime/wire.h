@@ -73,7 +73,22 @@ struct rt_rbuf {
      * poll and recv are two), which returns PRAAS_ERR_TIMEOUT after a slice
      * with nothing, possibly before first_ms: the caller waits again. */
     int slice_ms;
+    /* > 0: before it sleeps for a frame's first byte, the reader polls the
+     * socket (non-blocking recv) for up to spin_ns (rt_spin_ns()), but only
+     * while the traffic is dense: when the last first byte took longer
+     * than spin_ns to come, the next wait sleeps at once (spin_off), and
+     * one that took less turns polling back on. So a busy connection
+     * answers without a sleep and a wake-up on either side, and an idle
+     * one costs at most one spin_ns of CPU. */
+    long spin_ns;
+    int spin_off;
 };
+
+/* The data plane's polling time before a reader sleeps, in nanoseconds:
+ * PRAAS_DP_SPIN_US (microseconds, 0 to 10000; 0 never polls) when set,
+ * else RT_SPIN_US_DEFAULT. Read once per process. */
+#define RT_SPIN_US_DEFAULT 20
+long rt_spin_ns(void);
 
 /* Have at least need (<= cap) bytes buffered. first_ms bounds the wait
  * while nothing is buffered (the first byte of a frame; < 0: no bound,

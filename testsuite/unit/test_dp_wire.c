@@ -2,8 +2,12 @@
  * The data-plane codec (src/runtime/dp.h, wire.h): every header field
  * round-trips, every limit is exact, every bad field is refused by name,
  * meta sections are checked, frames cross a socket pair intact and a
- * truncated one is PEER, a silent one TIMEOUT.
+ * truncated one is PEER, a silent one TIMEOUT; a reply meta's numbers are
+ * read alike by the scan and the parser (rt_meta_u64); a reader polls only
+ * while its first bytes come soon (struct rt_rbuf's spin_off).
  */
+#include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +43,112 @@ static int roundtrip(const struct rt_hdr *h, struct rt_hdr *out)
 
     rt_hdr_encode(h, raw);
     return rt_hdr_decode(raw, out);
+}
+
+/* rt_meta_u64's answer for text and key: "1:value", "0" or "err". */
+static const char *u64_of(const char *text, const char *key)
+{
+    static char out[32];
+    uint64_t v = 0;
+    int rc = rt_meta_u64(text, key, &v);
+
+    if (rc < 0)
+        return "err";
+    if (rc == 0)
+        return "0";
+    snprintf(out, sizeof(out), "1:%llu", (unsigned long long)v);
+    return out;
+}
+
+static void meta_u64_checks(void)
+{
+    static const struct { const char *text, *key, *want; } t[] = {
+        {"{\"cpu_ns\":123,\"wall_ns\":456}", "cpu_ns", "1:123"},
+        {"{\"cpu_ns\":123,\"wall_ns\":456}", "wall_ns", "1:456"},
+        {"{\"cpu_ns\":123}", "wall_ns", "0"},
+        {"{}", "cpu_ns", "0"},
+        {"{\"cpu_ns\":0}", "cpu_ns", "1:0"},
+        {"{\"cpu_ns\":9223372036854775807}", "cpu_ns", "1:9223372036854775807"},
+        {"{\"cpu_ns\":9223372036854775808}", "cpu_ns", "err"}, /* past the parser's range */
+        {"{ \"cpu_ns\" : 7 }", "cpu_ns", "1:7"},               /* blanks: parsed */
+        {"{\"a\\\"b\":1,\"cpu_ns\":5}", "cpu_ns", "1:5"},    /* an escape: parsed */
+        {"{\"x\":{\"cpu_ns\":1},\"cpu_ns\":2}", "cpu_ns", "1:2"}, /* nested: parsed */
+        {"{\"cpu_ns\":-1}", "cpu_ns", "0"},
+        {"{\"cpu_ns\":\"9\"}", "cpu_ns", "0"},
+        {"{\"cpu_ns\":1.5}", "cpu_ns", "0"},
+        {"{\"cpu_ns\":1,\"cpu_ns\":2}", "cpu_ns", "err"}, /* duplicate keys */
+        {"{\"a\":1,\"b\":2,\"a\":3}", "b", "err"},
+        {"{\"cpu_ns\":01}", "cpu_ns", "err"},
+        {"{\"cpu_ns\":1", "cpu_ns", "err"},
+        {"{\"cpu_ns\":1}x", "cpu_ns", "err"},
+        {"[1]", "cpu_ns", "err"},
+        {"", "cpu_ns", "0"}, /* no meta section */
+    };
+
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        const char *got = u64_of(t[i].text, t[i].key);
+        tap_ok(strcmp(got, t[i].want) == 0, "rt_meta_u64(%s, %s) = %s (want %s)", t[i].text,
+               t[i].key, got, t[i].want);
+    }
+}
+
+struct late { int fd, ms; };
+
+static void *write_late(void *arg)
+{
+    struct late *l = arg;
+
+    poll(NULL, 0, l->ms);
+    if (write(l->fd, "0123456789", 10) != 10)
+        tap_diag("short write");
+    return NULL;
+}
+
+/* The adaptive poll before a first byte: a byte that takes longer than
+ * spin_ns turns polling off; one that is there at once turns it back on;
+ * the bytes are read either way. */
+static void spin_checks(void)
+{
+    int sv[2];
+    unsigned char b[64];
+    struct rt_rbuf rb = {.buf = b, .cap = sizeof(b), .spin_ns = 20000000};
+    struct late l;
+    pthread_t t;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) {
+        tap_ok(0, "socketpair");
+        return;
+    }
+    l = (struct late){sv[0], 200};
+    pthread_create(&t, NULL, write_late, &l);
+    int rc = rt_rbuf_fill(sv[1], &rb, 10, 5000, 1000);
+    pthread_join(t, NULL);
+    tap_ok(rc == 0 && rb.end - rb.pos == 10 && memcmp(rb.buf + rb.pos, "0123456789", 10) == 0 &&
+               rb.spin_off == 1,
+           "bytes 200 ms late arrive after a 20 ms poll, and polling turns off (spin_off %d)",
+           rb.spin_off);
+    rb.pos = rb.end;
+    if (write(sv[0], "abcdefghij", 10) != 10)
+        tap_diag("short write");
+    rc = rt_rbuf_fill(sv[1], &rb, 10, 5000, 1000);
+    tap_ok(rc == 0 && memcmp(rb.buf + rb.pos, "abcdefghij", 10) == 0 && rb.spin_off == 0,
+           "bytes there at once: read without polling, and polling turns back on (spin_off %d)",
+           rb.spin_off);
+    rb.pos = rb.end;
+    l = (struct late){sv[0], 1};
+    pthread_create(&t, NULL, write_late, &l);
+    rc = rt_rbuf_fill(sv[1], &rb, 10, 5000, 1000);
+    pthread_join(t, NULL);
+    tap_ok(rc == 0 && memcmp(rb.buf + rb.pos, "0123456789", 10) == 0 && rb.spin_off == 0,
+           "bytes 1 ms late are caught by the poll (spin_off %d)", rb.spin_off);
+    rb.pos = rb.end;
+    rc = rt_rbuf_fill(sv[1], &rb, 10, 50, 1000);
+    tap_ok(rc == PRAAS_ERR_TIMEOUT, "nothing within first_ms after a poll: TIMEOUT (%s)",
+           praas_errmsg());
+    close(sv[0]);
+    rc = rt_rbuf_fill(sv[1], &rb, 10, 5000, 1000);
+    tap_ok(rc == PRAAS_ERR_PEER, "the peer closed while we poll: PEER (%s)", praas_errmsg());
+    close(sv[1]);
 }
 
 int main(void)
@@ -191,6 +301,8 @@ int main(void)
     close(sv[1]);
     tap_ok(strcmp(rt_msg_name(RT_MSG_SWAP_IN), "SWAP_IN") == 0 && strcmp(rt_msg_name(17), "?") == 0,
            "message names");
+    meta_u64_checks();
+    spin_checks();
     tap_no_plan_end();
     return tap_exit();
 }
