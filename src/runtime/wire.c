@@ -247,7 +247,8 @@ int rt_rbuf_fill(int fd, struct rt_rbuf *rb, size_t need, int first_ms, int time
     /* A first byte, awaited with polling first while the traffic is dense
      * (struct rt_rbuf); t0 times the wait that decides the next one. */
     uint64_t t0 = rb->pos == rb->end && rb->spin_ns > 0 && first_ms != 0 ? core_now_ns() : 0;
-    if (t0 && !rb->spin_off) {
+    int polled = t0 && rb->spin_off % RT_SPIN_PROBE == 0;
+    if (polled) {
         /* The end of the stream or an error: the recv below reports it. */
         ssize_t n = spin_recv(fd, rb->buf + rb->end, rb->cap - rb->end, 0, rb->spin_ns, t0);
         if (n > 0) {
@@ -291,8 +292,20 @@ int rt_rbuf_fill(int fd, struct rt_rbuf *rb, size_t need, int first_ms, int time
         if (rc)
             return rc;
     }
-    if (t0)
-        rb->spin_off = core_now_ns() - t0 > (uint64_t)rb->spin_ns;
+    if (t0) {
+        /* Polled in vain: off. Slept: a wait that a poll would (nearly)
+         * have caught turns it on; the allowance covers the sleep and
+         * wake-up that lengthened it, and the probes every RT_SPIN_PROBE
+         * waits let a connection whose waits only look long because it
+         * sleeps find out. */
+        uint64_t waited = core_now_ns() - t0;
+        if (polled)
+            rb->spin_off = 1;
+        else if (waited <= 2 * (uint64_t)rb->spin_ns)
+            rb->spin_off = 0;
+        else
+            rb->spin_off = rb->spin_off % RT_SPIN_PROBE + 1;
+    }
     return 0;
 }
 

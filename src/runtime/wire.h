@@ -74,12 +74,15 @@ struct rt_rbuf {
      * with nothing, possibly before first_ms: the caller waits again. */
     int slice_ms;
     /* > 0: before it sleeps for a frame's first byte, the reader polls the
-     * socket (non-blocking recv) for up to spin_ns (rt_spin_ns()), but only
-     * while the traffic is dense: when the last first byte took longer
-     * than spin_ns to come, the next wait sleeps at once (spin_off), and
-     * one that took less turns polling back on. So a busy connection
-     * answers without a sleep and a wake-up on either side, and an idle
-     * one costs at most one spin_ns of CPU. */
+     * socket (non-blocking recv, yielding the core between tries) for up
+     * to spin_ns (rt_spin_ns()), but only while the traffic is dense. A
+     * poll in vain turns polling off (spin_off > 0: the sleeping waits
+     * since, modulo RT_SPIN_PROBE); while off, a wait that took at most
+     * 2 spin_ns turns it back on, and every RT_SPIN_PROBE-th wait polls
+     * anyway (a probe: waits that sleep are longer by the sleep and the
+     * wake-up, so a busy connection must not judge itself by them alone).
+     * A busy connection answers without a sleep and a wake-up on either
+     * side; an idle one costs a poll every RT_SPIN_PROBE requests. */
     long spin_ns;
     int spin_off;
 };
@@ -88,6 +91,7 @@ struct rt_rbuf {
  * PRAAS_DP_SPIN_US (microseconds, 0 to 10000; 0 never polls) when set,
  * else RT_SPIN_US_DEFAULT. Read once per process. */
 #define RT_SPIN_US_DEFAULT 20
+#define RT_SPIN_PROBE 32
 long rt_spin_ns(void);
 
 /* Have at least need (<= cap) bytes buffered. first_ms bounds the wait

@@ -142,6 +142,26 @@ static void spin_checks(void)
     tap_ok(rc == 0 && memcmp(rb.buf + rb.pos, "0123456789", 10) == 0 && rb.spin_off == 0,
            "bytes 1 ms late are caught by the poll (spin_off %d)", rb.spin_off);
     rb.pos = rb.end;
+    /* Waits of 5 ms with a 1 ms poll: off after the first; the sleeping
+     * waits count up to the probe, which polls (in vain) and turns it off. */
+    rb.spin_ns = 1000000;
+    int counted = 1, probed = 0;
+    for (int i = 0; i <= RT_SPIN_PROBE && rc == 0; i++) {
+        int before = rb.spin_off;
+        l = (struct late){sv[0], 5};
+        pthread_create(&t, NULL, write_late, &l);
+        rc = rt_rbuf_fill(sv[1], &rb, 10, 5000, 1000);
+        pthread_join(t, NULL);
+        rb.pos = rb.end;
+        if (i > 0 && before % RT_SPIN_PROBE == 0)
+            probed = rb.spin_off == 1;
+        else if (i > 0)
+            counted &= rb.spin_off == before % RT_SPIN_PROBE + 1;
+    }
+    tap_ok(rc == 0 && counted && probed,
+           "long waits count sleeping waits, and every %d-th polls again (rc %d, counted %d, "
+           "probed %d)", RT_SPIN_PROBE, rc, counted, probed);
+    rb.spin_ns = 20000000;
     rc = rt_rbuf_fill(sv[1], &rb, 10, 50, 1000);
     tap_ok(rc == PRAAS_ERR_TIMEOUT, "nothing within first_ms after a poll: TIMEOUT (%s)",
            praas_errmsg());
