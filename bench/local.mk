@@ -14,12 +14,15 @@ bench_floor_bench_SOURCES = bench/floor_bench.c bench/bench.c bench/bench.h
 
 EXTRA_DIST += bench/run-tp.sh bench/plot-tp.gp bench/README.md
 
-# Windows (RMA) through the public API only, so it links the library as an
-# application would; bench/mpi_rma_bench.c is the same benchmark in MPI-3,
-# built by bench/run-rma.sh with each MPI's compiler wrapper.
+# Windows (RMA) through the public API; bench/mpi_rma_bench.c is the same
+# benchmark in MPI-3, built by bench/run-rma.sh with each MPI's compiler
+# wrapper. Its --raw pairs every put/get sample with one of the raw
+# transport (tp_put/tp_get, as tp_bench) in the same process, which reaches
+# below the public API, so it links the convenience library as tp_bench does.
 noinst_PROGRAMS += bench/rma_bench
 bench_rma_bench_SOURCES = bench/rma_bench.c bench/bench.c bench/bench.h
-bench_rma_bench_LDADD = libpraas.la
+bench_rma_bench_CPPFLAGS = $(libpraas_internal_la_CPPFLAGS)
+bench_rma_bench_LDADD = libpraas_internal.la
 EXTRA_DIST += bench/mpi_rma_bench.c bench/run-rma.sh bench/plot-rma.gp bench/README-rma.md
 
 # Allreduce through the public API (coll_bench), its MPI twin

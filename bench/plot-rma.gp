@@ -1,7 +1,8 @@
 # Plots of bench/results/rma.csv (bench/README-rma.md), drawn by
 # bench/run-rma.sh:
 #   rma_latency_put.png, rma_latency_get.png  latency vs size, flush mode, one
-#       line per implementation, the raw transports dashed beside them
+#       line per implementation, the raw transports dashed beside them (the
+#       CONFIG-inline rows: rma_bench --raw, paired with praas's samples)
 #   rma_latency_8B.png   8-byte latency of every op and mode, bars per implementation
 #   rma_bandwidth.png    put and get bandwidth vs size (flush mode), with the
 #       raw transports and memcpy
@@ -41,7 +42,7 @@ do for [op in 'put get'] {
     set ylabel 'latency (µs)'
     plot for [i=1:words(impls)] rows(word(impls, i), op.'-flush') using 3:5 \
             with linespoints lw 2 pt 7 lc rgb color(word(impls, i)) title word(impls, i), \
-         for [i=1:words(tps)] rows(word(tps, i), op) using 3:5 \
+         for [i=1:words(tps)] rows(word(tps, i).'-inline', op.'-flush') using 3:5 \
             with linespoints lw 1.2 dt 2 pt 6 lc rgb color(word(tps, i)) title 'raw tp '.word(tps, i)
 }
 
@@ -54,7 +55,7 @@ do for [op in 'put get'] {
     set title op noenhanced
     plot for [i=1:words(impls)] rows(word(impls, i), op.'-flush') using 3:8 \
             with linespoints lw 2 pt 7 lc rgb color(word(impls, i)) title word(impls, i), \
-         for [i=1:words(tps)] rows(word(tps, i), op) using 3:8 \
+         for [i=1:words(tps)] rows(word(tps, i).'-inline', op.'-flush') using 3:8 \
             with linespoints lw 1.2 dt 2 pt 6 lc rgb color(word(tps, i)) title 'raw tp '.word(tps, i), \
          rows('memcpy', 'copy') using 3:8 with linespoints lw 1.2 dt 3 pt 1 lc rgb '#555555' title 'memcpy (in cache)', \
          rows('memcpy-cold', 'copy') using 3:8 with linespoints lw 1.2 dt 3 pt 2 lc rgb '#aaaaaa' title 'memcpy (cache-cold)'

@@ -31,6 +31,19 @@
  * same process, sample for sample, so that the ratio does not depend on
  * when a separate floor program ran on this shared machine.
  *
+ * With --raw LABEL (created windows: the transport path), each put and get
+ * sample of the flush mode, latency and bandwidth alike, is paired with a
+ * sample of the raw transport below the window layer, as tp_bench takes
+ * it (tp_put()s then tp_flush() and tp_comp_wait(); tp_get()s then
+ * tp_comp_wait()), on the same endpoints, to a region of the same size
+ * that each rank registered beside its window; the pair's order alternates
+ * from sample to sample. Rows with the config column LABEL give the raw
+ * figures: the praas / raw ratio then compares samples taken in the same
+ * process, microseconds apart, with the target waiting in the same fence,
+ * not two programs run at different moments on a machine whose speed
+ * changes (bench/README-rma.md). This reaches below the public API, so the
+ * program links the convenience library, as tp_bench does.
+ *
  * The target only waits: during the passive modes (flush, lock) in a fence
  * of a second, small window of the same flavor (the barrier-like sync: with
  * created windows it polls the transport there, as a target in MPI_Barrier
@@ -46,9 +59,12 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "core/context.h"
 #include "praas.h"
+#include "transport/transport.h"
 
 #define WARM_NS 200000000u /* untimed put/get before the first measurement */
+#define RAW_KEY_MAX 1024   /* room for one packed remote key (--raw) */
 
 enum { M_FLUSH, M_LOCK, M_FENCE, M_PSCW, M_COUNT };
 enum { O_PUT, O_GET, O_ACC, O_ACCD, O_GACC, O_FOP, O_CAS, O_COUNT };
@@ -72,7 +88,10 @@ static const char usage[] =
     "                             rank 0's progress engine (default manual, as in\n"
     "                             tp_bench: its waiting thread polls anyway)\n"
     "  --floor                    interleave memcpy samples with the flush mode's\n"
-    "                             put/get bandwidth samples (rows memcpy-inline)\n";
+    "                             put/get bandwidth samples (rows memcpy-inline)\n"
+    "  --raw LABEL                pair each put/get sample of the flush mode with a\n"
+    "                             raw transport sample (tp_put/tp_get, as tp_bench)\n"
+    "                             on the same endpoints; their rows are labeled LABEL\n";
 
 /* Options of this program only (bench_opts_t has the common ones). */
 static int flavor_create;
@@ -80,6 +99,7 @@ static unsigned mode_mask = (1u << M_COUNT) - 1, op_mask = (1u << O_COUNT) - 1;
 static size_t acc_max;
 static const char *origin_progress = "manual";
 static int floor_inline;
+static const char *raw_label; /* --raw: the raw rows' config column, or NULL */
 
 typedef struct rb {
     bench_opts_t o;
@@ -93,6 +113,13 @@ typedef struct rb {
     size_t win_bytes;
     double *samples;
     double *floor_samples; /* --floor: the memcpy samples */
+    /* --raw: the transport below the window, on a region of max_size bytes
+     * at each rank (registered beside the window), addressed at rank 1. */
+    tp_ctx_t *tp;
+    void *raw_mem;
+    tp_mr_t *raw_mr;
+    tp_rkey_t *raw_rkey;
+    double *raw_samples;
 } rb_t;
 
 static int rb_list(const char *val, const char *const *names, int n, unsigned *mask_p)
@@ -129,6 +156,10 @@ static int rb_extra(const char *name, const char *val)
         return rb_list(val, mode_names, M_COUNT, &mode_mask) ? -1 : 2;
     if (strcmp(name, "--ops") == 0)
         return rb_list(val, op_names, O_COUNT, &op_mask) ? -1 : 2;
+    if (strcmp(name, "--raw") == 0 && *val) {
+        raw_label = val;
+        return 2;
+    }
     if (strcmp(name, "--acc-max") == 0)
         return bench_parse_size(val, &acc_max) ? -1 : 2;
     if (strcmp(name, "--origin-progress") == 0 &&
@@ -244,6 +275,63 @@ static void rb_copy_sample(rb_t *b, int op, size_t size, int nops, double *us_p)
     *us_p = (double)(bench_now_ns() - t0) / 1000.0;
 }
 
+/* The --raw sample beside an origin sample of put or get: what tp_bench
+ * times (tb_sample), the same nops operations of size bytes at the same
+ * places of rank 1's raw region: puts then tp_flush() (remote completion)
+ * and tp_comp_wait(); gets then tp_comp_wait(). */
+static int rb_raw_sample(rb_t *b, int op, size_t size, int nops, double *us_p)
+{
+    static const int timeout_ms = 60000;
+    uint64_t t0 = bench_now_ns();
+    tp_comp_t comp;
+    int rc = 0;
+
+    tp_comp_init(&comp);
+    for (int i = 0; i < nops && !rc; i++) {
+        size_t off = rb_slot(b, size, i);
+        for (int tries = 0;; tries++) { /* ride out a full queue, as tp_bench */
+            rc = op == O_PUT ? tp_put(b->tp, 1, b->src + off, size, b->raw_rkey, off, &comp)
+                             : tp_get(b->tp, 1, b->dst + off, size, b->raw_rkey, off, &comp);
+            if (rc != PRAAS_ERR_AGAIN || tries == 1000)
+                break;
+            tp_progress(b->tp);
+        }
+    }
+    if (!rc && op == O_PUT)
+        rc = tp_flush(b->tp, 1, timeout_ms);
+    /* comp lives on this stack: wait for what was issued even after a
+     * failure. */
+    if (rc) {
+        tp_comp_wait(b->tp, &comp, timeout_ms);
+        return rb_fail(rc, "raw transport sample", op_names[op], size);
+    }
+    rc = tp_comp_wait(b->tp, &comp, timeout_ms);
+    if (rc)
+        return rb_fail(rc, "raw transport completion", op_names[op], size);
+    *us_p = (double)(bench_now_ns() - t0) / 1000.0;
+    return 0;
+}
+
+/* One origin sample and the samples paired with it (--floor, --raw). The
+ * raw sample goes first on odd samples, so that neither path always runs
+ * right after the other. */
+static int rb_origin_sample(rb_t *b, int mode, int op, size_t size, int nops, long i,
+                            int copy, int raw)
+{
+    int rc;
+
+    if (raw && (i & 1) && (rc = rb_raw_sample(b, op, size, nops, &b->raw_samples[i])))
+        return rc;
+    rc = rb_sample(b, mode, op, size, nops, &b->samples[i]);
+    if (rc)
+        return rc;
+    if (copy)
+        rb_copy_sample(b, op, size, nops, &b->floor_samples[i]);
+    if (raw && !(i & 1))
+        rc = rb_raw_sample(b, op, size, nops, &b->raw_samples[i]);
+    return rc;
+}
+
 /* The target's side of one sample in the active modes. */
 static int rb_target_sample(rb_t *b, int mode)
 {
@@ -274,10 +362,12 @@ static int rb_send_count(rb_t *b, int64_t *v)
  * samples. Both ranks call it in the active modes; only rank 0 in the
  * passive ones. */
 static int rb_measure(rb_t *b, int mode, int op, size_t size, int nops, bench_stats_t *st,
-                      long *n_p, bench_stats_t *floor_st)
+                      long *n_p, bench_stats_t *floor_st, bench_stats_t *raw_st)
 {
-    /* Only rank 0 copies: the target's calls do not depend on it. */
+    /* Only rank 0 copies and drives the raw path: the target's calls do
+     * not depend on it. */
     int copy = floor_st && b->rank == 0;
+    int raw = raw_st && b->rank == 0;
     int active = mode == M_FENCE || mode == M_PSCW;
     long warm = b->o.warmup > 3 ? b->o.warmup : 3;
     int64_t n = 0;
@@ -286,12 +376,10 @@ static int rb_measure(rb_t *b, int mode, int op, size_t size, int nops, bench_st
     if (nops > 1)
         warm = warm / nops > 3 ? warm / nops : 3;
     for (long i = 0; i < warm; i++) {
-        rc = b->rank == 0 ? rb_sample(b, mode, op, size, nops, &b->samples[i])
+        rc = b->rank == 0 ? rb_origin_sample(b, mode, op, size, nops, i, copy, raw)
                           : rb_target_sample(b, mode);
         if (rc)
             return rc;
-        if (copy)
-            rb_copy_sample(b, op, size, nops, &b->floor_samples[i]);
     }
     if (b->rank == 0) {
         bench_stats(b->samples, warm, st);
@@ -300,17 +388,17 @@ static int rb_measure(rb_t *b, int mode, int op, size_t size, int nops, bench_st
     if (active && (rc = rb_send_count(b, &n)))
         return rb_fail(rc, "sending the iteration count", op_names[op], size);
     for (long i = 0; i < n; i++) {
-        rc = b->rank == 0 ? rb_sample(b, mode, op, size, nops, &b->samples[i])
+        rc = b->rank == 0 ? rb_origin_sample(b, mode, op, size, nops, i, copy, raw)
                           : rb_target_sample(b, mode);
         if (rc)
             return rc;
-        if (copy)
-            rb_copy_sample(b, op, size, nops, &b->floor_samples[i]);
     }
     if (b->rank == 0)
         bench_stats(b->samples, n, st);
     if (copy)
         bench_stats(b->floor_samples, n, floor_st);
+    if (raw)
+        bench_stats(b->raw_samples, n, raw_st);
     *n_p = n;
     return 0;
 }
@@ -329,8 +417,9 @@ static int rb_mode(rb_t *b, int mode, const char *label)
         snprintf(name, sizeof(name), "%s-%s", op_names[op], mode_names[mode]);
         for (size_t size = op == O_FOP || op == O_CAS ? 8 : b->o.min_size; size && size <= max;
              size = bench_next_size(&b->o, size)) {
-            bench_stats_t lat, bw, fl;
+            bench_stats_t lat, bw, fl, rlat, rbw;
             int floor = floor_inline && mode == M_FLUSH && (op == O_PUT || op == O_GET);
+            int raw = raw_label && mode == M_FLUSH && (op == O_PUT || op == O_GET);
             int w = bench_window(&b->o, size);
             double mbps = -1;
             long n, nbw = 0;
@@ -338,9 +427,10 @@ static int rb_mode(rb_t *b, int mode, const char *label)
 
             if (size < 8 && op != O_PUT && op != O_GET)
                 continue;
-            rc = rb_measure(b, mode, op, size, 1, &lat, &n, NULL);
+            rc = rb_measure(b, mode, op, size, 1, &lat, &n, NULL, raw ? &rlat : NULL);
             if (!rc && (op == O_PUT || op == O_GET)) {
-                rc = rb_measure(b, mode, op, size, w, &bw, &nbw, floor ? &fl : NULL);
+                rc = rb_measure(b, mode, op, size, w, &bw, &nbw, floor ? &fl : NULL,
+                                raw ? &rbw : NULL);
                 mbps = bench_mbps((double)size * w, bw.median);
             }
             if (rc)
@@ -350,6 +440,9 @@ static int rb_mode(rb_t *b, int mode, const char *label)
             if (b->rank == 0 && floor)
                 bench_row("memcpy-inline", name, size, nbw, &fl,
                           bench_mbps((double)size * w, fl.median));
+            if (b->rank == 0 && raw)
+                bench_row(raw_label, name, size, n, &rlat,
+                          bench_mbps((double)size * w, rbw.median));
         }
     }
     return 0;
@@ -396,6 +489,72 @@ static int rb_validate(rb_t *b)
     return 0;
 }
 
+/* --raw: register a region of max_size bytes at each rank with the
+ * transport and give rank 0 rank 1's key (collective, as tp_bench's). */
+static int rb_raw_open(rb_t *b)
+{
+    unsigned char mine[RAW_KEY_MAX], all[2 * RAW_KEY_MAX];
+    size_t len = RAW_KEY_MAX - 4;
+    uint32_t klen;
+    int rc;
+
+    b->tp = core_tp();
+    b->raw_mem = aligned_alloc(4096, (b->o.max_size + 4095) / 4096 * 4096);
+    if (!b->raw_mem)
+        return rb_fail(PRAAS_ERR_NOMEM, "raw region", "", b->o.max_size);
+    memset(b->raw_mem, 0, b->o.max_size);
+    rc = tp_mr_reg(b->tp, b->raw_mem, b->o.max_size, &b->raw_mr);
+    if (rc)
+        return rb_fail(rc, "registering the raw region", "", b->o.max_size);
+    rc = tp_mr_pack(b->tp, b->raw_mr, mine + 4, &len);
+    if (rc)
+        return rb_fail(rc, "packing the raw region's key", "", b->o.max_size);
+    klen = (uint32_t)len;
+    memcpy(mine, &klen, 4);
+    rc = core_exchange(mine, RAW_KEY_MAX, all, 60000);
+    if (rc)
+        return rb_fail(rc, "exchanging the raw regions' keys", "", RAW_KEY_MAX);
+    if (b->rank != 0)
+        return 0;
+    memcpy(&klen, all + RAW_KEY_MAX, 4);
+    if (klen > RAW_KEY_MAX - 4)
+        return rb_fail(PRAAS_ERR_PROTOCOL, "rank 1's raw key length", "", klen);
+    rc = tp_rkey_unpack(b->tp, 1, all + RAW_KEY_MAX + 4, klen, &b->raw_rkey);
+    return rc ? rb_fail(rc, "unpacking rank 1's raw key", "", klen) : 0;
+}
+
+static void rb_raw_close(rb_t *b)
+{
+    if (b->raw_rkey)
+        tp_rkey_release(b->tp, b->raw_rkey);
+    if (b->raw_mr)
+        tp_mr_dereg(b->tp, b->raw_mr);
+    free(b->raw_mem);
+}
+
+/* Before timing the raw path: a raw put and a raw get-back of up to 4 KiB
+ * must move the right bytes. Rank 0 only. */
+static int rb_raw_validate(rb_t *b)
+{
+    size_t size = b->o.max_size < 4096 ? b->o.max_size : 4096;
+    double us;
+    int rc;
+
+    for (size_t i = 0; i < size; i++)
+        b->src[i] = (unsigned char)(i * 37u + 11u);
+    memset(b->dst, 0, size);
+    rc = rb_raw_sample(b, O_PUT, size, 1, &us);
+    if (!rc)
+        rc = rb_raw_sample(b, O_GET, size, 1, &us);
+    if (rc)
+        return rc;
+    if (memcmp(b->src, b->dst, size)) {
+        fprintf(stderr, "rma_bench: validation: raw put/get-back gave wrong data\n");
+        return PRAAS_ERR_INTERNAL;
+    }
+    return 0;
+}
+
 /* The passive modes: rank 0 alone, inside one lock_all epoch for flush.
  * Rank 1 waits in the fence of the small window that follows. */
 static int rb_passive(rb_t *b, const char *label)
@@ -407,7 +566,9 @@ static int rb_passive(rb_t *b, const char *label)
     rc = praas_win_lock_all(0, b->win);
     if (rc)
         return rb_fail(rc, "lock_all", "", 0);
-    rc = rb_validate(b);
+    rc = raw_label ? rb_raw_validate(b) : 0;
+    if (!rc)
+        rc = rb_validate(b);
     /* Exercise the path before the first timed size (first-use set-up, the
      * scheduler spreading the threads over the cores). */
     warm_end = bench_now_ns() + WARM_NS;
@@ -506,7 +667,9 @@ int main(int argc, char **argv)
     b.srcd = aligned_alloc(4096, (b.o.max_size + 4095) / 4096 * 4096);
     b.samples = malloc((size_t)(b.o.max_iters + b.o.warmup + 3) * sizeof(*b.samples));
     b.floor_samples = malloc((size_t)(b.o.max_iters + b.o.warmup + 3) * sizeof(*b.samples));
-    if (!b.src || !b.dst || !b.res || !b.srcd || !b.samples || !b.floor_samples) {
+    b.raw_samples = malloc((size_t)(b.o.max_iters + b.o.warmup + 3) * sizeof(*b.samples));
+    if (!b.src || !b.dst || !b.res || !b.srcd || !b.samples || !b.floor_samples ||
+        !b.raw_samples) {
         fprintf(stderr, "rma_bench: no memory for %zu-byte buffers\n", b.o.max_size);
         praas_finalize();
         return 1;
@@ -518,6 +681,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < b.o.max_size / 8; i++)
         b.srcd[i] = 1.0;
     rc = rb_open(&b);
+    if (!rc && raw_label)
+        rc = rb_raw_open(&b);
     if (!rc)
         rc = praas_win_fence(0, b.ctl);
     if (rc) {
@@ -569,6 +734,7 @@ out:
         status = 1;
     if (b.ctl && praas_win_free(&b.ctl))
         status = 1;
+    rb_raw_close(&b);
     if (praas_finalize()) {
         fprintf(stderr, "rma_bench: rank %d: praas_finalize: %s\n", b.rank, praas_errmsg());
         status = 1;
@@ -581,5 +747,6 @@ out:
     free(b.srcd);
     free(b.samples);
     free(b.floor_samples);
+    free(b.raw_samples);
     return status;
 }

@@ -7,7 +7,10 @@
 # - praas-shm: rma_bench --window allocate on the default configuration (one
 #   node: the shared-memory path);
 # - praas-ucx-tcp, praas-ucx-sm, praas-ofi-tcp, praas-ofi-shm: rma_bench
-#   --window create (the transport path), environment as testsuite/launch.sh;
+#   --window create (the transport path), environment as testsuite/launch.sh,
+#   with --raw: each flush-mode put/get sample paired with a raw transport
+#   sample in the same process (rows ucx-tcp-inline, ucx-shm-inline,
+#   ofi-tcp-inline, ofi-shm-inline), the figures the ratios are taken from;
 # - ompi-default (Open MPI's default one-sided component), ompi-osc-sm
 #   (--mca osc sm), mpich: mpi_rma_bench (MPI_Win_allocate), built here with
 #   mpicc.openmpi and mpicc.mpich;
@@ -69,14 +72,20 @@ run_one() { # IMPL MODE OPTIONS...
     praas-*)
       # The target waits in one fence through a whole passive mode: the
       # launch's timeout is also PRAAS_OP_TIMEOUT (mpi_praas_env).
-      flavor=create floor=
+      # The paired samples: memcpy for the shared-memory path (--floor),
+      # the raw transport for the others (--raw, rows named as tp_bench's
+      # configurations with -inline).
+      flavor=create paired=
       case $impl in
-        praas-shm) config=default flavor=allocate floor=--floor ;;
-        praas-ucx-tcp|praas-ucx-sm|praas-ofi-tcp|praas-ofi-shm) config=${impl#praas-} ;;
+        praas-shm) config=default flavor=allocate paired=--floor ;;
+        praas-ucx-sm) config=ucx-sm paired="--raw ucx-shm-inline" ;;
+        praas-ucx-tcp|praas-ofi-tcp|praas-ofi-shm)
+          config=${impl#praas-} paired="--raw ${impl#praas-}-inline" ;;
         *) echo "unknown implementation $impl" >"$err"; return 2 ;;
       esac
+      # shellcheck disable=SC2086 # paired: an option and its value
       mpi_launch praas 2 "$bind" "$timeout" "$config" "$build/bench/rma_bench" \
-        $common --window $flavor --origin-progress "$origin_progress" $floor "$@" >"$out" 2>"$err"
+        $common --window $flavor --origin-progress "$origin_progress" $paired "$@" >"$out" 2>"$err"
       ;;
     ompi-*)
       flavor=allocate mca=""
@@ -201,23 +210,28 @@ awk -F, -v impls="$impls" '
     printf " %8s |\n", ""
 
     print ""
-    print "2. Transport path: praas created window (flush mode) / raw tp_bench latency"
-    printf "| %-10s | %-22s | %-22s | %-22s | %-22s |\n", "config", "put 8 B", "get 8 B", "put 64 KiB", "get 64 KiB"
-    printf "|%s|\n", "------------|------------------------|------------------------|------------------------|-----------------------"
+    print "2. Transport path: praas created window (flush mode) / raw transport latency;"
+    print "   raw = CONFIG-inline, paired samples in the same process (rma_bench --raw);"
+    print "   (tp_bench) = the separate tp_bench run, at another moment"
+    printf "| %-18s | %-22s | %-22s | %-22s | %-22s |\n", "config", "put 8 B", "get 8 B", "put 64 KiB", "get 64 KiB"
+    printf "|%s|\n", "--------------------|------------------------|------------------------|------------------------|-----------------------"
     split("ucx-tcp ucx-shm ofi-tcp ofi-shm", tps, " ")
     split("praas-ucx-tcp praas-ucx-sm praas-ofi-tcp praas-ofi-shm", pr, " ")
     for (i = 1; i <= 4; i++) {
-      printf "| %-10s |", tps[i]
       split("put 8 get 8 put 65536 get 65536", q, " ")
-      for (j = 1; j <= 8; j += 2) {
-        a = lat[pr[i], q[j] "-flush", q[j + 1]]; b = lat[tps[i], q[j], q[j + 1]]
-        printf " %-22s |", sprintf("%s/%s = %s", f(a), f(b), ratio(a, b))
+      for (k = 1; k <= 2; k++) {
+        printf "| %-18s |", k == 1 ? tps[i] : "  (tp_bench)"
+        for (j = 1; j <= 8; j += 2) {
+          a = lat[pr[i], q[j] "-flush", q[j + 1]]
+          b = k == 1 ? lat[tps[i] "-inline", q[j] "-flush", q[j + 1]] : lat[tps[i], q[j], q[j + 1]]
+          printf " %-22s |", sprintf("%s/%s = %s", f(a), f(b), ratio(a, b))
+        }
+        print ""
       }
-      print ""
     }
 
     print ""
-    print "3. 1 MiB bandwidth (flush mode window), MB/s: praas / raw path (praas-shm: / memcpy in the same process, interleaved)"
+    print "3. 1 MiB bandwidth (flush mode window), MB/s: praas / raw path, paired in the same process (praas-shm: / memcpy-inline; transports: / CONFIG-inline)"
     printf "| %-14s | %-28s | %-28s |\n", "implementation", "put", "get"
     printf "|%s|\n", "----------------|------------------------------|-----------------------------"
     M = 1048576
@@ -231,11 +245,13 @@ awk -F, -v impls="$impls" '
       sprintf("%s/%s = %s", f(g), f(b), ratio(g, b))
     printf "| %-14s | %-28s | %-28s |\n", "  (memcpy-cold)", sprintf("%s/%s = %s", f(a), f(c), ratio(a, c)),
       sprintf("%s/%s = %s", f(g), f(c), ratio(g, c))
-    for (i = 1; i <= 4; i++) {
-      a = bw[pr[i], "put-flush", M]; b = bw[tps[i], "put", M]
-      g = bw[pr[i], "get-flush", M]; h = bw[tps[i], "get", M]
-      printf "| %-14s | %-28s | %-28s |\n", pr[i], sprintf("%s/%s = %s", f(a), f(b), ratio(a, b)),
-        sprintf("%s/%s = %s", f(g), f(h), ratio(g, h))
+    # Over the paired raw samples (CONFIG-inline), then over tp_bench.
+    for (i = 1; i <= 4; i++) for (k = 1; k <= 2; k++) {
+      a = bw[pr[i], "put-flush", M]; g = bw[pr[i], "get-flush", M]
+      if (k == 1) { b = bw[tps[i] "-inline", "put-flush", M]; h = bw[tps[i] "-inline", "get-flush", M] }
+      else { b = bw[tps[i], "put", M]; h = bw[tps[i], "get", M] }
+      printf "| %-14s | %-28s | %-28s |\n", k == 1 ? pr[i] : "  (tp_bench)",
+        sprintf("%s/%s = %s", f(a), f(b), ratio(a, b)), sprintf("%s/%s = %s", f(g), f(h), ratio(g, h))
     }
     for (i = 1; i <= n; i++) if (im[i] ~ /^(ompi|mpich)/)
       printf "| %-14s | %-28s | %-28s |\n", im[i], f(bw[im[i], "put-flush", M]), f(bw[im[i], "get-flush", M])

@@ -134,6 +134,36 @@ static inline tp_rkey_t *rma_remote(praas_win_t win, int target, uint64_t off,
     return t->rkey;
 }
 
+/* The fast path of a transport window (not dynamic) for put and get, as
+ * rma_direct_buf is for shared memory: the checks of rma_check_op and
+ * rma_check_access inline, for count elements of type (at least one byte)
+ * at displacement disp of target in an open access epoch. The target, with
+ * *bytes_p and the byte offset *off_p, or NULL: then the general path
+ * decides, and names the problem if there is one. */
+static inline rma_target_t *rma_tp_buf(praas_win_t win, int target, size_t disp,
+                                       const void *buf, size_t count, praas_type_t type,
+                                       size_t *bytes_p, uint64_t *off_p)
+{
+    size_t ts = rma_type_size(type), bytes, off;
+    rma_target_t *t;
+
+    if (!win || win->direct || win->flavor == PRAAS_WIN_FLAVOR_DYNAMIC ||
+        (unsigned)target >= (unsigned)win->size || !buf || !ts ||
+        __builtin_mul_overflow(count, ts, &bytes) || !bytes)
+        return NULL;
+    t = &win->targets[target];
+    if (__builtin_mul_overflow(disp, (size_t)t->disp_unit, &off) || off > t->size ||
+        t->size - off < bytes)
+        return NULL;
+    if (win->access == RMA_ACCESS_LOCK_ALL || win->access == RMA_ACCESS_FENCE ||
+        t->lock_type || (win->access == RMA_ACCESS_PSCW && t->in_start)) {
+        *bytes_p = bytes;
+        *off_p = off;
+        return t;
+    }
+    return NULL;
+}
+
 /* A get from a dynamic window: the target answers with the data. */
 static int rma_get_dynamic(praas_win_t win, int target, uint64_t addr, void *origin,
                            size_t bytes, struct praas_request *req)
@@ -273,10 +303,18 @@ PRAAS_API int praas_put(const void *origin, size_t count, praas_type_t type, int
 {
     size_t bytes;
     unsigned char *p = rma_direct_buf(win, target, disp, origin, count, type, &bytes);
+    rma_target_t *t;
+    uint64_t off, roff;
 
     if (PRAAS_LIKELY(p)) {
         memcpy(p, origin, bytes);
         return 0;
+    }
+    t = rma_tp_buf(win, target, disp, origin, count, type, &bytes, &off);
+    if (PRAAS_LIKELY(t)) {
+        tp_rkey_t *rkey = rma_remote(win, target, off, &roff);
+        t->dirty = 1;
+        return tp_put(core_tp(), target, origin, bytes, rkey, roff, &win->comp);
     }
     return rma_put_common(origin, count, type, target, disp, win, win ? &win->comp : NULL,
                           NULL);
@@ -287,10 +325,15 @@ PRAAS_API int praas_get(void *origin, size_t count, praas_type_t type, int targe
 {
     size_t bytes;
     unsigned char *p = rma_direct_buf(win, target, disp, origin, count, type, &bytes);
+    uint64_t off, roff;
 
     if (PRAAS_LIKELY(p)) {
         memcpy(origin, p, bytes);
         return 0;
+    }
+    if (PRAAS_LIKELY(rma_tp_buf(win, target, disp, origin, count, type, &bytes, &off))) {
+        tp_rkey_t *rkey = rma_remote(win, target, off, &roff);
+        return tp_get(core_tp(), target, origin, bytes, rkey, roff, &win->comp);
     }
     return rma_get_common(origin, count, type, target, disp, win, win ? &win->comp : NULL,
                           NULL);

@@ -100,7 +100,10 @@ int rma_flush(praas_win_t win, int target, int remote)
         if (rc)
             return rc;
     }
-    rc = atomic_exchange(&win->async_err, 0);
+    /* A load first: the locked exchange is for the rare error only. */
+    rc = atomic_load_explicit(&win->async_err, memory_order_acquire)
+             ? atomic_exchange(&win->async_err, 0)
+             : 0;
     if (rc)
         return core_err(rc, "%s: a target refused an earlier operation: %s", rma_win_name(win),
                         praas_strerror(rc));

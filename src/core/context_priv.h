@@ -40,6 +40,7 @@ typedef struct core_ctx {
     /* core_exchange() state: the handler queues, the caller consumes. */
     pthread_mutex_t xlock;
     core_xmsg_t *xqueue;
+    atomic_uint xarrived; /* messages queued so far (the waiter's cue to collect) */
     /* The units of exchanges and the agreement at a view change, under
      * gate_lock: units started in the current view, the one under way
      * (its view and its exchanges so far), and the change announced (to

@@ -161,6 +161,7 @@ void core_exchange_handler(void *arg, int src, const void *hdr, size_t hdr_len,
     m->next = ctx->xqueue;
     ctx->xqueue = m;
     pthread_mutex_unlock(&ctx->xlock);
+    atomic_fetch_add_explicit(&ctx->xarrived, 1, memory_order_release);
 }
 
 /* Move the messages of exchange *x from the queue into all[] and mark
@@ -367,6 +368,7 @@ static int core_exchange_wait(core_ctx_t *ctx, const core_xhdr_t *x, size_t len,
                               uint64_t deadline, int timeout_ms)
 {
     unsigned char *got = calloc((size_t)ctx->world_max, 1);
+    unsigned seen = 0, turns = 0;
     core_waiter_t w;
     int missing, rc = 0;
 
@@ -374,6 +376,24 @@ static int core_exchange_wait(core_ctx_t *ctx, const core_xhdr_t *x, size_t len,
         return core_err(PRAAS_ERR_NOMEM, "exchange: no memory for %d flags", ctx->world_max);
     core_wait_init(&w, ctx->tp);
     for (;;) {
+        unsigned now = atomic_load_explicit(&ctx->xarrived, memory_order_acquire);
+        /* Look at the queue, the members and the clock only when a message
+         * came since the last look, the view changed, or every 256 turns;
+         * otherwise a turn is one poll of the transport. A waiting thread
+         * also serves the peers' operations (a target in a fence while
+         * origins put and flush): with the whole look at every turn (a
+         * mutex, a scan of PRAAS_MAX_WORKERS member flags, a clock read)
+         * it polled every few hundred nanoseconds, and an operation that
+         * arrived just after a poll waited that long. */
+        if ((turns++ & 0xff) && now == seen && atomic_load(&ctx->view) == x->view) {
+            rc = tp_progress(ctx->tp);
+            if (rc < 0)
+                break;
+            core_wait_step(&w, rc);
+            rc = 0;
+            continue;
+        }
+        seen = now;
         rc = core_exchange_collect(ctx, x, len, all, got);
         if (rc < 0)
             break;
