@@ -49,6 +49,7 @@ dist_man3_MANS += \
 # The client library (praas/client.h).
 dist_man3_MANS += \
 	doc/man/praas_client_open.3 doc/man/praas_client_close.3 \
+	doc/man/praas_client_set_handlers.3 \
 	doc/man/praas_process_create.3 doc/man/praas_process_delete.3 \
 	doc/man/praas_session_alloc.3 doc/man/praas_session_get.3 doc/man/praas_session_list.3 \
 	doc/man/praas_session_swap.3 doc/man/praas_session_retrieve.3 \

@@ -470,15 +470,7 @@ static void scenario_idle(void)
 
 static long session_pid(const char *sid)
 {
-    char path[128];
-    json_t *v = NULL;
-    long pid = 0;
-
-    snprintf(path, sizeof(path), "/v1/sessions/%s", sid);
-    if (cl_http_request(url, "GET", path, NULL, 10000, NULL, &v) == 0)
-        pid = (long)json_integer_value(json_object_get(v, "pid"));
-    json_decref(v);
-    return pid;
+    return cp_session_pid(url, sid);
 }
 
 /* The start of the kill and hang scenarios: a process with session A

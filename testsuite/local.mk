@@ -340,6 +340,14 @@ TESTS += testsuite/invoke_e2e.sh
 TESTS += testsuite/library.sh
 EXTRA_DIST += testsuite/library.sh testsuite/lib/daemon.sh
 EXTRA_DIST += testsuite/invoke_e2e.sh
+# The client's handlers of a timed-out invocation and of a gone session
+# (praas_client_set_handlers, issue 7): real praas-control and praas-process
+# (shell, TAP).
+check_PROGRAMS += testsuite/client_handlers
+testsuite_client_handlers_CPPFLAGS = $(TEST_CPPFLAGS)
+testsuite_client_handlers_LDADD = $(TEST_LIBS)
+TESTS += testsuite/client_handlers.sh
+EXTRA_DIST += testsuite/client_handlers.sh
 # Sessions in different subprocesses reach each other through global memory:
 # each subprocess joins its process's view (shell, TAP).
 check_PROGRAMS += testsuite/invoke_gmem

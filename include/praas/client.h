@@ -12,7 +12,9 @@
  * A session that is gone from its endpoint (swapped out, or its subprocess
  * restarted it elsewhere) is found again through the control plane's
  * retrieve and the call is retried once; a session that is really gone
- * (lost with its subprocess, deleted) fails with PRAAS_ERR_PEER.
+ * (lost with its subprocess, deleted) fails with PRAAS_ERR_PEER, unless the
+ * client's on_gone handler moves the call to another session
+ * (praas_client_set_handlers).
  *
  * Every function returns 0 or a negative PRAAS_ERR_* with a message naming
  * the cause (praas_errmsg()). A client handle may be used by several
@@ -139,7 +141,8 @@ void praas_result_free(praas_result_t *r);
  * with len bytes of payload, and wait for its result. opts may be NULL.
  * Errors: PRAAS_ERR_NOT_FOUND (no such function or session),
  * PRAAS_ERR_TIMEOUT (no result within timeout_ms; the session goes on),
- * PRAAS_ERR_PEER (the session is gone), the function's own code when it
+ * PRAAS_ERR_PEER (the session is gone), unless the client's handlers
+ * retried (praas_client_set_handlers), the function's own code when it
  * fails (its message in praas_errmsg()), PRAAS_ERR_CONTROL (the control
  * plane refused). result is written only on success. */
 int praas_invoke(praas_client_t *cl, const char *session, const char *function,
@@ -148,7 +151,8 @@ int praas_invoke(praas_client_t *cl, const char *session, const char *function,
 
 /* Start the same invocation and return at once. The payload must stay
  * valid until the call completes. The invocation id is fixed at once
- * (praas_call_id), so later calls may depend on it. */
+ * (praas_call_id), so later calls may depend on it (a retry after a
+ * timeout runs under a new id: result.id). */
 int praas_invoke_async(praas_client_t *cl, const char *session, const char *function,
                        const void *payload, size_t len, const praas_invoke_opts_t *opts,
                        praas_call_t **call_p);
@@ -168,6 +172,47 @@ int praas_call_wait(praas_call_t *call, int timeout_ms, praas_result_t *result);
 /* Abandon a call: it completes in the background and its result is
  * dropped. The client must stay open until it has completed. */
 void praas_call_free(praas_call_t *call);
+
+/* ---- handlers of a timed-out invocation and of a gone session ---- */
+
+/* What a handler answers. */
+enum { PRAAS_HANDLER_FAIL = 0, PRAAS_HANDLER_RETRY = 1 };
+
+/* An invocation makes at most this many attempts, whatever its handlers
+ * answer; after the last one it fails with that attempt's error. */
+#define PRAAS_HANDLER_MAX_ATTEMPTS 16
+
+typedef struct praas_handlers {
+    /* Invocation id of function got no result within its timeout_ms
+     * (PRAAS_ERR_TIMEOUT from the client's wait or from the session's
+     * queue) at attempt 1, 2, ...; session is "" when the call makes a new
+     * session of opts->process. RETRY sends it again as a new invocation:
+     * a new id (result.id names the one that answered), the same payload
+     * and options, a fresh timeout. FAIL (or no handler) fails the call
+     * with PRAAS_ERR_TIMEOUT. Not asked for a multi-source invocation
+     * (nargs > 1: its id is shared with the other callers). */
+    int (*on_timeout)(void *arg, const char *session, const char *function, uint64_t id,
+                      int attempt);
+    /* The invocation's session is gone for good: the control plane has no
+     * such session (deleted) or reports it lost (its subprocess died while
+     * it was live). The handler may write a session id into new_session
+     * (e.g. one it allocated with praas_session_alloc) and return RETRY:
+     * the invocation, same id, runs there without its deps (ids of the old
+     * session), and result.session names it. FAIL (or no handler) fails
+     * the call with the error it had (PRAAS_ERR_PEER, or NOT_FOUND for a
+     * deleted session invoked through the control plane). */
+    int (*on_gone)(void *arg, const char *session, const char *function, uint64_t id,
+                   char new_session[PRAAS_ID_MAX]);
+    void *arg;
+} praas_handlers_t;
+
+/* Install a copy of *h as the client's handlers (either function may be
+ * NULL), or remove them (h NULL). Applies to praas_invoke and
+ * praas_invoke_async calls that start after it. Handlers run in the
+ * calling thread (an asynchronous call's own thread), with no lock of the
+ * client held: they may call the client's functions. A new_session that
+ * is not a session id fails the call with PRAAS_ERR_INVALID naming it. */
+int praas_client_set_handlers(praas_client_t *cl, const praas_handlers_t *h);
 
 /* ---- function libraries uploaded to the control plane ---- */
 

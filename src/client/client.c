@@ -13,6 +13,10 @@
  * data-plane call blocks only its thread, and the replies of many calls on
  * one connection are matched by id (dp.h), so they overlap. The thread is
  * joined when the call is waited for (detached when it is abandoned).
+ *
+ * cl_invoke_once here is one attempt of an invocation; handlers.c wraps it
+ * in the attempts that the client's handlers (a timeout, a gone session)
+ * ask for.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -51,6 +55,7 @@ struct praas_client {
     char *url;
     pthread_mutex_t lock;
     struct cl_sess *sessions;
+    praas_handlers_t handlers; /* under lock; all NULL: none */
     uint64_t id_base;
     atomic_uint_fast64_t next_id;
 };
@@ -123,9 +128,29 @@ PRAAS_API void praas_client_close(praas_client_t *cl)
     free(cl);
 }
 
+PRAAS_API int praas_client_set_handlers(praas_client_t *cl, const praas_handlers_t *h)
+{
+    praas_handlers_t none = {0};
+
+    if (cl == NULL)
+        return core_err(PRAAS_ERR_INVALID, "praas_client_set_handlers: cl is NULL");
+    pthread_mutex_lock(&cl->lock);
+    cl->handlers = h ? *h : none;
+    pthread_mutex_unlock(&cl->lock);
+    return 0;
+}
+
+/* A copy of the client's handlers, taken when a call starts. */
+static void cl_handlers_get(praas_client_t *cl, praas_handlers_t *h)
+{
+    pthread_mutex_lock(&cl->lock);
+    *h = cl->handlers;
+    pthread_mutex_unlock(&cl->lock);
+}
+
 /* ---- helpers ---- */
 
-static uint64_t cl_new_id(praas_client_t *cl)
+uint64_t cl_new_id(praas_client_t *cl)
 {
     uint64_t id;
 
@@ -359,17 +384,34 @@ static int cl_call_direct(struct cl_dconn *dc, const char *sid, const char *fn,
     return 0;
 }
 
+/* Whether the control plane has no session sid: asked after an
+ * invocation's 404, which may as well mean no such function. The call's
+ * error rc, code and message, is kept. */
+static int cl_session_missing(praas_client_t *cl, const char *sid, int rc)
+{
+    praas_session_info_t info;
+    char msg[512];
+    int missing;
+
+    snprintf(msg, sizeof(msg), "%s", praas_errmsg());
+    missing = praas_session_get(cl, sid, &info) == PRAAS_ERR_NOT_FOUND;
+    core_err(rc, "%s", msg);
+    return missing;
+}
+
 /* Through the control plane: in session sid, or in a new session of
- * o->process when sid is NULL. */
+ * o->process when sid is NULL. *gone_p (gone_p may be NULL) is set when
+ * session sid is lost (410) or does not exist. */
 static int cl_call_control(praas_client_t *cl, const char *sid, const char *fn,
                            const void *payload, size_t len, const praas_invoke_opts_t *o,
-                           uint64_t id, praas_result_t *res)
+                           uint64_t id, int *gone_p, praas_result_t *res)
 {
     struct cl_raw r = {.body = payload, .len = len};
     char *path = NULL, *q;
     size_t cap = 512 + o->ndeps * 21, off;
     void *out = NULL;
     size_t outlen = 0;
+    long status = 0;
     int rc, tmo = cl_timeout(o);
 
     path = malloc(cap);
@@ -390,10 +432,14 @@ static int cl_call_control(praas_client_t *cl, const char *sid, const char *fn,
     for (size_t i = 0; i < o->ndeps; i++)
         q += sprintf(q, "%s%" PRIu64, i ? "," : "&deps=", o->deps[i]);
     r.timeout_ms = tmo < 0 ? 0 : tmo + CL_CP_SLACK_MS;
-    rc = cl_http_raw(cl->url, "POST", path, &r, NULL, &out, &outlen);
+    rc = cl_http_raw(cl->url, "POST", path, &r, &status, &out, &outlen);
     free(path);
-    if (rc < 0)
+    if (rc < 0) {
+        if (gone_p && sid &&
+            (status == 410 || (status == 404 && cl_session_missing(cl, sid, rc))))
+            *gone_p = 1;
         return rc;
+    }
     memset(res, 0, sizeof(*res));
     res->data = out;
     res->len = outlen;
@@ -412,10 +458,11 @@ static int cl_call_control(praas_client_t *cl, const char *sid, const char *fn,
 
 /* The direct call failed as if the session were not there: ask the
  * control plane where it is (swapping it in if it was swapped out),
- * reconnect and retry once. */
+ * reconnect and retry once. *gone_p as for cl_call_control. */
 static int cl_call_gone(praas_client_t *cl, struct cl_dconn *dc, int why, const char *sid,
                         const char *fn, const void *payload, size_t len,
-                        const praas_invoke_opts_t *o, uint64_t id, praas_result_t *res)
+                        const praas_invoke_opts_t *o, uint64_t id, int *gone_p,
+                        praas_result_t *res)
 {
     praas_session_info_t info;
     char first[512];
@@ -424,16 +471,19 @@ static int cl_call_gone(praas_client_t *cl, struct cl_dconn *dc, int why, const 
     snprintf(first, sizeof(first), "%s", praas_errmsg());
     cl_dc_set(cl, sid, NULL, dc);
     rc = praas_session_retrieve(cl, sid, &info);
-    if (rc == PRAAS_ERR_NOT_FOUND || rc == PRAAS_ERR_PEER)
+    if (rc == PRAAS_ERR_NOT_FOUND || rc == PRAAS_ERR_PEER) {
+        if (gone_p)
+            *gone_p = 1;
         return core_err(PRAAS_ERR_PEER, "session %s is gone: %s (the direct call said: %s)",
                         sid, praas_errmsg(), first);
+    }
     if (rc < 0)
         return rc;
     if (info.endpoint[0] == '\0' || cl_dc_connect(cl, sid, info.endpoint) < 0)
-        return cl_call_control(cl, sid, fn, payload, len, o, id, res);
+        return cl_call_control(cl, sid, fn, payload, len, o, id, gone_p, res);
     dc = cl_dc_get(cl, sid);
     if (dc == NULL)
-        return cl_call_control(cl, sid, fn, payload, len, o, id, res);
+        return cl_call_control(cl, sid, fn, payload, len, o, id, gone_p, res);
     rc = cl_call_direct(dc, sid, fn, payload, len, o, id, res);
     cl_dc_put(cl, dc);
     if (rc == PRAAS_ERR_PEER && why == PRAAS_ERR_PEER)
@@ -442,26 +492,26 @@ static int cl_call_gone(praas_client_t *cl, struct cl_dconn *dc, int why, const 
     return rc;
 }
 
-static int cl_invoke(praas_client_t *cl, const char *sid, const char *fn, const void *payload,
-                     size_t len, const praas_invoke_opts_t *o, uint64_t id,
-                     praas_result_t *res)
+int cl_invoke_once(praas_client_t *cl, const char *sid, const char *fn, const void *payload,
+                   size_t len, const praas_invoke_opts_t *o, uint64_t id, int *gone_p,
+                   praas_result_t *res)
 {
     struct cl_dconn *dc;
     int rc;
 
     if (sid == NULL)
-        return cl_call_control(cl, NULL, fn, payload, len, o, id, res);
+        return cl_call_control(cl, NULL, fn, payload, len, o, id, NULL, res);
     if (!(o->flags & PRAAS_INVOKE_VIA_CONTROL) && (dc = cl_dc_get(cl, sid)) != NULL) {
         rc = cl_call_direct(dc, sid, fn, payload, len, o, id, res);
         /* The connection broke, or the subprocess no longer has the
          * session (its reply says so): find the session again. A
          * NOT_FOUND without that mark is the function's own answer. */
         if (rc == PRAAS_ERR_PEER || (rc == PRAAS_ERR_NOT_FOUND && rt_conn_session_gone()))
-            rc = cl_call_gone(cl, dc, rc, sid, fn, payload, len, o, id, res);
+            rc = cl_call_gone(cl, dc, rc, sid, fn, payload, len, o, id, gone_p, res);
         cl_dc_put(cl, dc);
         return rc;
     }
-    rc = cl_call_control(cl, sid, fn, payload, len, o, id, res);
+    rc = cl_call_control(cl, sid, fn, payload, len, o, id, gone_p, res);
     if (rc == PRAAS_ERR_PEER)
         return core_err(PRAAS_ERR_PEER, "session %s is gone: %s", sid, praas_errmsg());
     return rc;
@@ -510,6 +560,7 @@ PRAAS_API int praas_invoke(praas_client_t *cl, const char *session, const char *
                            praas_result_t *result)
 {
     praas_invoke_opts_t def = {0};
+    praas_handlers_t h;
     praas_result_t res;
     int rc;
 
@@ -520,8 +571,9 @@ PRAAS_API int praas_invoke(praas_client_t *cl, const char *session, const char *
     rc = cl_invoke_check(cl, session, function, payload, len, opts);
     if (rc < 0)
         return rc;
+    cl_handlers_get(cl, &h);
     rc = cl_invoke(cl, session, function, payload, len, opts,
-                   opts->id ? opts->id : cl_new_id(cl), &res);
+                   opts->id ? opts->id : cl_new_id(cl), &h, &res);
     if (rc == 0)
         *result = res;
     return rc;
@@ -538,6 +590,7 @@ struct praas_call {
     const void *payload;
     size_t len;
     praas_invoke_opts_t opts;
+    praas_handlers_t handlers; /* the client's when the call started */
     uint64_t *deps;
     uint64_t id;
     pthread_t th; /* joined once done, so its thread-local state is gone */
@@ -574,7 +627,7 @@ static void *cl_call_thread(void *arg)
     int rc;
 
     rc = cl_invoke(c->cl, c->has_session ? c->session : NULL, c->fn, c->payload, c->len,
-                   &c->opts, c->id, &res);
+                   &c->opts, c->id, &c->handlers, &res);
     pthread_mutex_lock(&c->lock);
     c->rc = rc;
     if (rc == 0)
@@ -628,6 +681,7 @@ PRAAS_API int praas_invoke_async(praas_client_t *cl, const char *session, const 
         c->opts.deps = c->deps;
     }
     c->id = opts->id ? opts->id : cl_new_id(cl);
+    cl_handlers_get(cl, &c->handlers);
     c->refs = 2;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);

@@ -28,6 +28,25 @@ int cl_id_check(const char *what, const char *id);
 int cl_session_path(const char *session, const char *suffix, char path[160]);
 int cl_process_path(const char *process, const char *suffix, char path[160]);
 
+/* A new invocation id of the client: below 2^62, never 0. */
+uint64_t cl_new_id(praas_client_t *cl);
+
+/* One attempt of an invocation (client.c): in session sid (NULL: a new
+ * session of o->process), directly when the client has a connection to it,
+ * else through the control plane, finding a moved session again. *gone_p
+ * (gone_p may be NULL) is set to 1 when it failed because the control plane
+ * has no session sid or reports it lost. res is written only on success. */
+int cl_invoke_once(praas_client_t *cl, const char *sid, const char *fn, const void *payload,
+                   size_t len, const praas_invoke_opts_t *o, uint64_t id, int *gone_p,
+                   praas_result_t *res);
+
+/* An invocation with the handlers h (handlers.c): attempts by
+ * cl_invoke_once, after a timeout or a gone session as the handlers say,
+ * at most PRAAS_HANDLER_MAX_ATTEMPTS. res is written only on success. */
+int cl_invoke(praas_client_t *cl, const char *sid, const char *fn, const void *payload,
+              size_t len, const praas_invoke_opts_t *o, uint64_t id, const praas_handlers_t *h,
+              praas_result_t *res);
+
 /* A non-negative integer field of a JSON answer; 0 when absent. */
 static inline uint64_t ju(json_t *o, const char *k)
 {

@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/common.h"
 #include "core/error.h"
@@ -48,9 +49,13 @@ int core_err(int code, const char *fmt, ...)
 {
     va_list ap;
 
+    /* Through a buffer of its own: a caller may pass praas_errmsg() (this
+     * thread's message) as an argument, to wrap it. */
+    char msg[sizeof(err_msg)];
     va_start(ap, fmt);
-    vsnprintf(err_msg, sizeof(err_msg), fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    memcpy(err_msg, msg, sizeof(msg));
     core_log(CORE_LOG_DEBUG, "%s: %s", praas_err_name(code), err_msg);
     return code;
 }

@@ -39,6 +39,11 @@ int main(void)
     rc = core_err(PRAAS_ERR_RANGE, "displacement %d is past %d", 4096, 4000);
     tap_ok(rc == PRAAS_ERR_RANGE && strcmp(praas_errmsg(), "displacement 4096 is past 4000") == 0,
            "core_err returns its code and records the message");
+    rc = core_err(PRAAS_ERR_PEER, "%s: %s (again: %s)", "wrapped", praas_errmsg(), praas_errmsg());
+    tap_ok(rc == PRAAS_ERR_PEER &&
+               strcmp(praas_errmsg(), "wrapped: displacement 4096 is past 4000 (again: "
+                                      "displacement 4096 is past 4000)") == 0,
+           "core_err may wrap this thread's own message: %s", praas_errmsg());
 
     unsetenv("PRAAS_SIZE");
     unsetenv("PRAAS_RANK");
