@@ -29,8 +29,9 @@
 #                       read (default RESULTS/invoke-logs/storage)
 #   INVOKE_TIMEOUT      seconds allowed to one phase (default 1800)
 #   S3RVER              the s3rver program (else testsuite/with-s3.sh looks for it)
-# With no options invoke_bench gets --budget-ms 100 --warmup 3 --iters 300
-# --min-iters 5 --max 16M.
+# With no options invoke_bench gets --budget-ms 1000 --rounds 10 --warmup 20
+# --iters 200000 --min-iters 5 --max 16M (about a minute for rtt: with a
+# tenth of that, single runs on these VMs scattered by 1.5x).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,7 +49,8 @@ prog=$build/bench/invoke_bench
 pbin=$build/launcher/praas-process
 cbin=$build/launcher/praas-control
 lib=$build/bench/.libs/invoke_funcs.so
-[ $# -gt 0 ] || set -- --budget-ms 100 --warmup 3 --iters 300 --min-iters 5 --max 16M
+[ $# -gt 0 ] || set -- --budget-ms 1000 --rounds 10 --warmup 20 --iters 200000 --min-iters 5 \
+  --max 16M
 bench_need -e "$prog" "$pbin" "$cbin" "$lib"
 mkdir -p "$results" "$logs" "$dir" || exit 2
 dir=$(cd "$dir" && pwd)
