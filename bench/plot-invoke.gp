@@ -21,7 +21,8 @@ set xlabel 'size (bytes)'
 set format y '%g'
 set pointsize 0.7
 rows(f, c, o) = sprintf("< awk -F, '$1 == \"%s\" && $2 == \"%s\"' '%s/%s'", c, o, outdir, f)
-color(n) = n eq 'raw-tcp' ? '#000000' : n eq 'raw-tcp-handoff' ? '#8c564b' : n eq 'direct-rt' ? '#1f77b4' : \
+color(n) = n eq 'raw-tcp' ? '#000000' : n eq 'raw-tcp-proc' ? '#555555' : \
+    n eq 'raw-tcp-poll' ? '#bcbd22' : n eq 'raw-tcp-handoff' ? '#8c564b' : n eq 'direct-rt' ? '#1f77b4' : \
     n eq 'direct-client' ? '#17becf' : n eq 'control' ? '#9467bd' : n eq 'session' ? '#1f77b4' : \
     n eq 'redis' ? '#d62728' : n eq 's3' ? '#ff7f0e' : n eq 'file' ? '#2ca02c' : \
     n eq 'fresh' ? '#7f7f7f' : '#000000'
@@ -36,18 +37,23 @@ set logscale xy
 set xtics ('1' 1, '64' 64, '1K' 1024, '16K' 16384, '256K' 262144, '4M' 4194304, '16M' 16777216)
 set title 'median (lines) and p99 (dashed)' noenhanced
 set ylabel 'round trip (us)'
-plot for [c in 'raw-tcp raw-tcp-handoff direct-rt direct-client control'] rows('invoke_rtt.csv', c, 'rtt') \
+cfgs = 'raw-tcp raw-tcp-proc raw-tcp-poll raw-tcp-handoff direct-rt direct-client control'
+plot for [c in cfgs] rows('invoke_rtt.csv', c, 'rtt') \
          using 3:5 with linespoints lc rgb color(c) title c, \
-     for [c in 'raw-tcp raw-tcp-handoff direct-rt direct-client control'] rows('invoke_rtt.csv', c, 'rtt') \
+     for [c in cfgs] rows('invoke_rtt.csv', c, 'rtt') \
          using 3:6 with lines dt 2 lc rgb color(c) notitle
-set title 'median / raw TCP median (target <= 1.2)' noenhanced
+set title 'median over raw-tcp-proc (solid; target <= 1.2) and over raw-tcp-poll (dashed)' noenhanced
 set ylabel 'ratio'
 unset logscale y
 set yrange [0:*]
-raw = sprintf("< awk -F, 'NR == FNR { if ($1 == \"raw-tcp\") r[$3] = $5; next } ($1 == \"direct-rt\" || $1 == \"direct-client\") && r[$3] > 0 { print $1 \",\" $3 \",\" $5 / r[$3] }' '%s/invoke_rtt.csv' '%s/invoke_rtt.csv'", outdir, outdir)
+# ratio(floor): "config,size,median / floor's median" of the direct configurations
+ratio(f) = sprintf("< awk -F, 'NR == FNR { if ($1 == \"%s\") r[$3] = $5; next } ($1 == \"direct-rt\" || $1 == \"direct-client\") && r[$3] > 0 { print $1 \",\" $3 \",\" $5 / r[$3] }' '%s/invoke_rtt.csv' '%s/invoke_rtt.csv'", f, outdir, outdir)
 plot for [c in 'direct-rt direct-client'] \
-         sprintf("%s | awk -F, '$1 == \"%s\"'", raw, c) using 2:3 with linespoints \
-         lc rgb color(c) title c, \
+         sprintf("%s | awk -F, '$1 == \"%s\"'", ratio('raw-tcp-proc'), c) using 2:3 \
+         with linespoints lc rgb color(c) title c . ' / raw-tcp-proc', \
+     for [c in 'direct-rt direct-client'] \
+         sprintf("%s | awk -F, '$1 == \"%s\"'", ratio('raw-tcp-poll'), c) using 2:3 \
+         with linespoints dt 2 lc rgb color(c) title c . ' / raw-tcp-poll', \
      1.2 with lines dt 2 lc rgb '#d62728' title 'target 1.2'
 unset multiplot
 }

@@ -38,7 +38,7 @@ __attribute__((format(printf, 2, 3))) static int check(int cond, const char *fmt
  * /v1/sessions/SID of the control plane at url), or 0. */
 static inline long cp_session_pid(const char *url, const char *sid)
 {
-    char path[128];
+    char path[600]; /* "/v1/sessions/" and an id of any length a test passes */
     json_t *v = NULL;
     long pid = 0;
 
