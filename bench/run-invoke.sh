@@ -60,17 +60,12 @@ common="--process-bin $pbin --library $lib --redis $PRAAS_TEST_REDIS --s3 s3://$
   --stages ${INVOKE_STAGES:-4} --reps ${INVOKE_REPS:-3} --max-session ${INVOKE_MAX_SESSION:-1G}"
 
 # praas-control on an ephemeral port, for the rtt phase's control and client
-# columns; stopped (SIGTERM, then SIGKILL after 10 s) on exit.
-daemon=
-stop_daemon() {
-  [ -n "$daemon" ] || return 0
-  kill -TERM "$daemon" 2>/dev/null
-  i=0
-  while kill -0 "$daemon" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-  kill -KILL "$daemon" 2>/dev/null
-  wait "$daemon" 2>/dev/null
-  daemon=
-}
+# columns (the testsuite's daemon_start, its stderr in $logs/daemon.log);
+# stopped (SIGTERM, then SIGKILL after 10 s) after the phase and on exit.
+. "$src/testsuite/lib/daemon.sh"
+CONTROL=$cbin
+TMP=$logs
+stop_daemon() { [ -z "$daemon" ] || daemon_stop; }
 trap stop_daemon EXIT
 trap 'exit 130' INT TERM
 
@@ -78,20 +73,13 @@ for ph in $phases; do
   csv=$results/invoke_$ph.csv
   ctl=
   if [ "$ph" = rtt ]; then
-    rm -f "$logs/port"
-    "$cbin" --port 0 --port-file "$logs/port" --process-bin "$pbin" --max-payload 64M \
-      --storage "file://$dir/control" >/dev/null 2>"$logs/control.err" &
-    daemon=$!
-    i=0
-    while [ ! -s "$logs/port" ] && [ $i -lt 100 ] && kill -0 "$daemon" 2>/dev/null; do
-      sleep 0.1
-      i=$((i + 1))
-    done
-    if [ -s "$logs/port" ]; then
-      ctl="--control http://127.0.0.1:$(cat "$logs/port")"
+    rm -f "$logs/daemon.log"
+    if daemon_start --process-bin "$pbin" --max-payload 64M --storage "file://$dir/control"; then
+      ctl="--control $URL"
     else
-      echo "run-invoke.sh: praas-control did not start (see $logs/control.err);" \
+      echo "run-invoke.sh: praas-control did not start (see $logs/daemon.log);" \
         "no control or client columns" >&2
+      stop_daemon
     fi
   fi
   echo "run-invoke.sh: $ph" >&2

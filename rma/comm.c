@@ -71,41 +71,59 @@ static int rma_check_op(praas_win_t win, const void *buf, size_t count, praas_ty
     return rma_check_access(win, target, what);
 }
 
-/* The fast path of a shared-memory window: the checks of rma_check_op
- * and rma_check_access, inline, for bytes at displacement disp of target
- * in an open access epoch, the common case of the latency-bound calls (a
- * few function calls and their prologues are a sizeable part of an 8-byte
- * put's or fetch_and_op's ~50 ns). The address of the bytes, or NULL:
- * then the general path decides, and names the problem if there is one. */
+/* The fast path's checks: those of rma_check_op and rma_check_access,
+ * inline, for bytes at displacement disp of target of a created or
+ * allocated (not dynamic) window in an open access epoch, the common case
+ * of the latency-bound calls (a few function calls and their prologues are
+ * a sizeable part of an 8-byte put's or fetch_and_op's ~50 ns). The target
+ * and the byte offset, or NULL: then the general path decides, and names
+ * the problem if there is one. */
+static inline rma_target_t *rma_fast_target(praas_win_t win, int target, size_t disp,
+                                            size_t bytes, size_t *off_p)
+{
+    rma_target_t *t;
+    size_t off;
+
+    if (!win || win->flavor == PRAAS_WIN_FLAVOR_DYNAMIC ||
+        (unsigned)target >= (unsigned)win->size)
+        return NULL;
+    t = &win->targets[target];
+    if (__builtin_mul_overflow(disp, (size_t)t->disp_unit, &off) || off > t->size ||
+        t->size - off < bytes)
+        return NULL;
+    if (win->access == RMA_ACCESS_LOCK_ALL || win->access == RMA_ACCESS_FENCE ||
+        t->lock_type || (win->access == RMA_ACCESS_PSCW && t->in_start)) {
+        *off_p = off;
+        return t;
+    }
+    return NULL;
+}
+
+/* The fast path of a shared-memory window: the address of the bytes, or
+ * NULL. */
 static inline unsigned char *rma_direct_at(praas_win_t win, int target, size_t disp,
                                            size_t bytes)
 {
     rma_target_t *t;
     size_t off;
 
-    if (!win || !win->direct || win->flavor == PRAAS_WIN_FLAVOR_DYNAMIC ||
-        (unsigned)target >= (unsigned)win->size)
+    if (!win || !win->direct || !(t = rma_fast_target(win, target, disp, bytes, &off)) ||
+        !t->base)
         return NULL;
-    t = &win->targets[target];
-    if (__builtin_mul_overflow(disp, (size_t)t->disp_unit, &off) || off > t->size ||
-        t->size - off < bytes || !t->base)
-        return NULL;
-    if (win->access == RMA_ACCESS_LOCK_ALL || win->access == RMA_ACCESS_FENCE ||
-        t->lock_type || (win->access == RMA_ACCESS_PSCW && t->in_start))
-        return t->base + off;
-    return NULL;
+    return t->base + off;
 }
 
-/* The same for count elements of type from or to buf (put and get). */
-static inline unsigned char *rma_direct_buf(praas_win_t win, int target, size_t disp,
-                                            const void *buf, size_t count, praas_type_t type,
-                                            size_t *bytes_p)
+/* The fast path of put and get (count elements of type from or to buf):
+ * the target, with the bytes and their offset, or NULL. */
+static inline rma_target_t *rma_fast_buf(praas_win_t win, int target, size_t disp,
+                                         const void *buf, size_t count, praas_type_t type,
+                                         size_t *bytes_p, size_t *off_p)
 {
     size_t ts = rma_type_size(type);
 
     if (!buf || !ts || __builtin_mul_overflow(count, ts, bytes_p))
         return NULL;
-    return rma_direct_at(win, target, disp, *bytes_p);
+    return rma_fast_target(win, target, disp, *bytes_p, off_p);
 }
 
 /* The same for one aligned 64-bit integer (fetch_and_op, compare_and_swap). */
@@ -132,36 +150,6 @@ static inline tp_rkey_t *rma_remote(praas_win_t win, int target, uint64_t off,
     }
     *roff_p = t->data_off + off;
     return t->rkey;
-}
-
-/* The fast path of a transport window (not dynamic) for put and get, as
- * rma_direct_buf is for shared memory: the checks of rma_check_op and
- * rma_check_access inline, for count elements of type (at least one byte)
- * at displacement disp of target in an open access epoch. The target, with
- * *bytes_p and the byte offset *off_p, or NULL: then the general path
- * decides, and names the problem if there is one. */
-static inline rma_target_t *rma_tp_buf(praas_win_t win, int target, size_t disp,
-                                       const void *buf, size_t count, praas_type_t type,
-                                       size_t *bytes_p, uint64_t *off_p)
-{
-    size_t ts = rma_type_size(type), bytes, off;
-    rma_target_t *t;
-
-    if (!win || win->direct || win->flavor == PRAAS_WIN_FLAVOR_DYNAMIC ||
-        (unsigned)target >= (unsigned)win->size || !buf || !ts ||
-        __builtin_mul_overflow(count, ts, &bytes) || !bytes)
-        return NULL;
-    t = &win->targets[target];
-    if (__builtin_mul_overflow(disp, (size_t)t->disp_unit, &off) || off > t->size ||
-        t->size - off < bytes)
-        return NULL;
-    if (win->access == RMA_ACCESS_LOCK_ALL || win->access == RMA_ACCESS_FENCE ||
-        t->lock_type || (win->access == RMA_ACCESS_PSCW && t->in_start)) {
-        *bytes_p = bytes;
-        *off_p = off;
-        return t;
-    }
-    return NULL;
 }
 
 /* A get from a dynamic window: the target answers with the data. */
@@ -301,20 +289,20 @@ static int rma_acc_common(const void *origin, void *result, size_t count, praas_
 PRAAS_API int praas_put(const void *origin, size_t count, praas_type_t type, int target,
                         size_t disp, praas_win_t win)
 {
-    size_t bytes;
-    unsigned char *p = rma_direct_buf(win, target, disp, origin, count, type, &bytes);
-    rma_target_t *t;
-    uint64_t off, roff;
+    size_t bytes, off;
+    uint64_t roff;
+    rma_target_t *t = rma_fast_buf(win, target, disp, origin, count, type, &bytes, &off);
 
-    if (PRAAS_LIKELY(p)) {
-        memcpy(p, origin, bytes);
-        return 0;
-    }
-    t = rma_tp_buf(win, target, disp, origin, count, type, &bytes, &off);
     if (PRAAS_LIKELY(t)) {
-        tp_rkey_t *rkey = rma_remote(win, target, off, &roff);
-        t->dirty = 1;
-        return tp_put(core_tp(), target, origin, bytes, rkey, roff, &win->comp);
+        if (win->direct && t->base) {
+            memcpy(t->base + off, origin, bytes);
+            return 0;
+        }
+        if (!win->direct && bytes) {
+            tp_rkey_t *rkey = rma_remote(win, target, off, &roff);
+            t->dirty = 1;
+            return tp_put(core_tp(), target, origin, bytes, rkey, roff, &win->comp);
+        }
     }
     return rma_put_common(origin, count, type, target, disp, win, win ? &win->comp : NULL,
                           NULL);
@@ -323,17 +311,19 @@ PRAAS_API int praas_put(const void *origin, size_t count, praas_type_t type, int
 PRAAS_API int praas_get(void *origin, size_t count, praas_type_t type, int target, size_t disp,
                         praas_win_t win)
 {
-    size_t bytes;
-    unsigned char *p = rma_direct_buf(win, target, disp, origin, count, type, &bytes);
-    uint64_t off, roff;
+    size_t bytes, off;
+    uint64_t roff;
+    rma_target_t *t = rma_fast_buf(win, target, disp, origin, count, type, &bytes, &off);
 
-    if (PRAAS_LIKELY(p)) {
-        memcpy(origin, p, bytes);
-        return 0;
-    }
-    if (PRAAS_LIKELY(rma_tp_buf(win, target, disp, origin, count, type, &bytes, &off))) {
-        tp_rkey_t *rkey = rma_remote(win, target, off, &roff);
-        return tp_get(core_tp(), target, origin, bytes, rkey, roff, &win->comp);
+    if (PRAAS_LIKELY(t)) {
+        if (win->direct && t->base) {
+            memcpy(origin, t->base + off, bytes);
+            return 0;
+        }
+        if (!win->direct && bytes) {
+            tp_rkey_t *rkey = rma_remote(win, target, off, &roff);
+            return tp_get(core_tp(), target, origin, bytes, rkey, roff, &win->comp);
+        }
     }
     return rma_get_common(origin, count, type, target, disp, win, win ? &win->comp : NULL,
                           NULL);

@@ -8,13 +8,9 @@
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$top_srcdir/testsuite/lib/tap.sh"
-. "$top_srcdir/testsuite/lib/daemon.sh"
-B=${top_builddir:-..}
-CONTROL=$B/launcher/praas-control
-PROCESS=$B/launcher/praas-process
+. "$top_srcdir/testsuite/lib/daemon.sh" # B, CONTROL, PROCESS, CLI, LIB
 PROG=$B/testsuite/client_handlers
-LIB=$(cd "$B" && pwd)/examples/functions/.libs/praas_examples.so
-daemon_need "$CONTROL" "$PROCESS" "$PROG" "$LIB"
+daemon_need "$PROG"
 tap_tmpdir client-handlers
 unset PRAAS_STORAGE PRAAS_CONTROL PRAAS_PROCESS_BIN PRAAS_PROCESS PRAAS_RANK PRAAS_JOIN
 

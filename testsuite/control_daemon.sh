@@ -8,47 +8,20 @@
 set -u
 
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/lib/tap.sh"
+. "${top_srcdir:-$(dirname "$0")/..}/testsuite/lib/daemon.sh" # daemon_start, daemon_stop
 bin=${PRAAS_CONTROL:-${top_builddir:-.}/launcher/praas-control}
-daemon=
-# Run at exit, before the temporary directory goes.
-tap_cleanup() {
-    [ -n "$daemon" ] && kill "$daemon" 2>/dev/null
-}
+CONTROL=$bin
 tap_tmpdir praas-cd 99
 
-# start ARGS...: run the daemon in the background with a port file; wait
-# (bounded) for the file; sets $daemon and $port. Returns 1 on failure.
+# start ARGS...: the daemon on an ephemeral port (its stderr alone in
+# $TMP/daemon.log); sets $daemon and $port. Returns 1 on failure.
 start() {
-    rm -f "$TMP/port" "$TMP/err"
-    "$bin" --port 0 --port-file "$TMP/port" "$@" 2>"$TMP/err" &
-    daemon=$!
-    i=0
-    while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do
-        kill -0 "$daemon" 2>/dev/null || break
-        sleep 0.1
-        i=$((i + 1))
-    done
-    [ -s "$TMP/port" ] || return 1
-    port=$(cat "$TMP/port")
+    rm -f "$TMP/daemon.log"
+    daemon_start "$@"
 }
 
 # stop SIGNAL: signal the daemon, wait (bounded) and set $status.
-stop() {
-    kill -"$1" "$daemon"
-    i=0
-    while kill -0 "$daemon" 2>/dev/null && [ $i -lt 100 ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    if kill -0 "$daemon" 2>/dev/null; then
-        kill -9 "$daemon"
-        status=124
-    else
-        wait "$daemon"
-        status=$?
-    fi
-    daemon=
-}
+stop() { daemon_stop "$1"; }
 
 # req METHOD PATH [BODY]: the status code in $code, the body in $TMP/body.
 req() {
@@ -77,7 +50,7 @@ start --log-requests
 ok $? "starts with --port 0 --port-file"
 [ -n "${port:-}" ] && [ "$port" -gt 0 ] 2>/dev/null
 ok $? "the port file holds a port (${port:-none})"
-grep -q "praas-control: listening on http://127.0.0.1:$port (store: memory)" "$TMP/err"
+grep -q "praas-control: listening on http://127.0.0.1:$port (store: memory)" "$TMP/daemon.log"
 ok $? "announces 'listening on http://127.0.0.1:$port (store: memory)'"
 req GET /v1/health
 [ "$code" = 200 ] && grep -q '"status":"ok"' "$TMP/body" && grep -q '"store":"memory"' "$TMP/body"
@@ -91,7 +64,7 @@ ok $? "unknown route -> 404 (got $code)"
 req GET /v1/health
 [ "$code" = 200 ]
 ok $? "still healthy after errors (got $code)"
-grep -q 'POST /v1/processes 400' "$TMP/err"
+grep -q 'POST /v1/processes 400' "$TMP/daemon.log"
 ok $? "--log-requests logs each request"
 stop TERM
 [ "$status" = 0 ]
@@ -154,7 +127,7 @@ if [ -n "${PRAAS_TEST_REDIS:-}" ]; then
     ok $? "starts with --store $PRAAS_TEST_REDIS"
     req GET /v1/health
     [ "$code" = 200 ] && grep -q '"store":"redis"' "$TMP/body" &&
-        grep -q '(store: redis)' "$TMP/err"
+        grep -q '(store: redis)' "$TMP/daemon.log"
     ok $? "serves from Redis (got $code)"
     stop TERM
     [ "$status" = 0 ]

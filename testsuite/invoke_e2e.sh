@@ -14,14 +14,9 @@ if [ -z "${PRAAS_TEST_REDIS:-}" ] || [ -z "${PRAAS_TEST_S3:-}" ]; then
         sh "$0" "$@"
 fi
 . "$top_srcdir/testsuite/lib/tap.sh"
-. "$top_srcdir/testsuite/lib/daemon.sh"
-B=${top_builddir:-..}
-CONTROL=$B/launcher/praas-control
-PROCESS=$B/launcher/praas-process
-CLI=$B/launcher/praas
+. "$top_srcdir/testsuite/lib/daemon.sh" # B, CONTROL, PROCESS, CLI, LIB
 PROG=$B/testsuite/invoke_e2e
-LIB=$(cd "$B" && pwd)/examples/functions/.libs/praas_examples.so
-daemon_need "$CONTROL" "$PROCESS" "$CLI" "$PROG" "$LIB"
+daemon_need "$CLI" "$PROG"
 if ! command -v curl >/dev/null 2>&1; then
     echo "1..0 # SKIP curl is not installed"
     exit 0

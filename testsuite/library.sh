@@ -9,14 +9,9 @@
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$top_srcdir/testsuite/lib/tap.sh"
-. "$top_srcdir/testsuite/lib/daemon.sh"
-B=${top_builddir:-..}
-CONTROL=$B/launcher/praas-control
-PROCESS=$B/launcher/praas-process
-CLI=$B/launcher/praas
+. "$top_srcdir/testsuite/lib/daemon.sh" # B, CONTROL, PROCESS, CLI, LIB
 PROG=$B/testsuite/invoke_e2e
-LIB=$(cd "$B" && pwd)/examples/functions/.libs/praas_examples.so
-daemon_need "$CONTROL" "$PROCESS" "$CLI" "$PROG" "$LIB"
+daemon_need "$CLI" "$PROG"
 for c in curl sha256sum "${CC:-cc}"; do
     if ! command -v "$c" >/dev/null 2>&1; then
         echo "1..0 # SKIP $c is not installed"

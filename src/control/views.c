@@ -476,28 +476,52 @@ static int cp_view_goes_last(json_t *pend, json_int_t r)
            cp_arr_has(json_object_get(pend, "joining"), r);
 }
 
-/* With cp_view_lock held: the view of process id (p its record) into
+/* Load process id into *p, take cp_view_lock, and read its view into
  * *view_p and, when its change to view `number` is under way, that change
- * into *pend_p. Returns 0 when it is under way, 1 when view `number` (or a
- * later one) is published already, -1 after replying an error (409 when
- * view `number` is not being installed; *view_p is then set or NULL). */
-static int cp_view_pending(struct praas_control *ctl, const char *id, const struct cp_proc *p,
-                           json_int_t number, struct cp_reply *rep, json_t **view_p,
-                           json_t **pend_p)
+ * into *pend_p. Returns 0 when it is under way (the lock held; view and
+ * p->rec go to cp_view_commit or cp_view_abort); 1 when view `number` (or a
+ * later one) is published already (the lock and p->rec released, *view_p
+ * the caller's); -1 after replying an error (409 when view `number` is not
+ * being installed), nothing held. */
+static int cp_view_open(struct praas_control *ctl, const char *id, json_int_t number,
+                        struct cp_reply *rep, struct cp_proc *p, json_t **view_p,
+                        json_t **pend_p)
 {
     json_t *pend;
+    int rc;
 
-    if (cp_view_load(ctl, id, p, rep, view_p) < 0)
+    *view_p = NULL;
+    if (cp_proc_load(ctl, id, rep, p) < 0)
         return -1;
-    pend = json_object_get(*view_p, "pending");
-    if (pend && json_integer_value(json_object_get(pend, "number")) == number) {
-        *pend_p = pend;
-        return 0;
+    pthread_mutex_lock(&cp_view_lock);
+    rc = cp_view_load(ctl, id, p, rep, view_p);
+    if (rc >= 0) {
+        pend = json_object_get(*view_p, "pending");
+        if (pend && json_integer_value(json_object_get(pend, "number")) == number) {
+            *pend_p = pend;
+            return 0;
+        }
+        rc = json_integer_value(json_object_get(*view_p, "number")) >= number
+                 ? 1
+                 : cp_reply_error(rep, 409, "view %" JSON_INTEGER_FORMAT " of process %s is not "
+                                  "being installed", number, id);
     }
-    if (json_integer_value(json_object_get(*view_p, "number")) >= number)
-        return 1;
-    return cp_reply_error(rep, 409, "view %" JSON_INTEGER_FORMAT " of process %s is not being "
-                          "installed", number, id);
+    pthread_mutex_unlock(&cp_view_lock);
+    json_decref(p->rec);
+    if (rc < 0) {
+        json_decref(*view_p);
+        *view_p = NULL;
+    }
+    return rc;
+}
+
+/* A route that refused a pending view's change (after replying): unlock
+ * and release what cp_view_open handed over. */
+static void cp_view_abort(json_t *view, struct cp_proc *p)
+{
+    pthread_mutex_unlock(&cp_view_lock);
+    json_decref(view);
+    json_decref(p->rec);
 }
 
 /* The end of a route that changed a pending view under cp_view_lock: save
@@ -537,17 +561,9 @@ static int route_view_ack(struct praas_control *ctl, const struct cp_request *re
         return -1;
     }
     json_decref(body);
-    if (cp_proc_load(ctl, id, rep, &p) < 0)
-        return -1;
-    pthread_mutex_lock(&cp_view_lock);
-    rc = cp_view_pending(ctl, id, &p, number, rep, &view, &pend);
-    if (rc < 0)
-        goto out_unlock;
-    if (rc > 0) { /* published already (a repeated acknowledgement): fine */
-        pthread_mutex_unlock(&cp_view_lock);
-        json_decref(p.rec);
-        return cp_reply_json(rep, 200, view);
-    }
+    rc = cp_view_open(ctl, id, number, rep, &p, &view, &pend);
+    if (rc != 0) /* 1: published already (a repeated acknowledgement): fine */
+        return rc < 0 ? -1 : cp_reply_json(rep, 200, view);
     if (!cp_arr_has(json_object_get(pend, "expect"), rank)) {
         cp_reply_error(rep, 409, "rank %" JSON_INTEGER_FORMAT " is not expected to acknowledge "
                        "view %" JSON_INTEGER_FORMAT " of process %s", rank, number, id);
@@ -575,9 +591,7 @@ static int route_view_ack(struct praas_control *ctl, const struct cp_request *re
     return cp_view_commit(ctl, id, view, &p, rep, rc, "acknowledging a view");
 
 out_unlock:
-    pthread_mutex_unlock(&cp_view_lock);
-    json_decref(view);
-    json_decref(p.rec);
+    cp_view_abort(view, &p);
     return -1;
 }
 
@@ -601,17 +615,9 @@ static int route_view_report(struct praas_control *ctl, const struct cp_request 
         return -1;
     }
     json_decref(body);
-    if (cp_proc_load(ctl, id, rep, &p) < 0)
-        return -1;
-    pthread_mutex_lock(&cp_view_lock);
-    rc = cp_view_pending(ctl, id, &p, number, rep, &view, &pend);
-    if (rc < 0)
-        goto out_unlock;
-    if (rc > 0) { /* published already (a late report): nothing to agree on */
-        pthread_mutex_unlock(&cp_view_lock);
-        json_decref(p.rec);
-        return cp_reply_json(rep, 200, view);
-    }
+    rc = cp_view_open(ctl, id, number, rep, &p, &view, &pend);
+    if (rc != 0) /* 1: published already (a late report): nothing to agree on */
+        return rc < 0 ? -1 : cp_reply_json(rep, 200, view);
     if (!cp_arr_has(json_object_get(pend, "expect"), rank) ||
         cp_arr_has(json_object_get(pend, "joining"), rank)) {
         cp_reply_error(rep, 409, "rank %" JSON_INTEGER_FORMAT " is not a member of the view "
@@ -630,9 +636,7 @@ static int route_view_report(struct praas_control *ctl, const struct cp_request 
     return cp_view_commit(ctl, id, view, &p, rep, 0, "reporting exchanges");
 
 out_unlock:
-    pthread_mutex_unlock(&cp_view_lock);
-    json_decref(view);
-    json_decref(p.rec);
+    cp_view_abort(view, &p);
     return -1;
 }
 

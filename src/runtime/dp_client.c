@@ -472,6 +472,19 @@ static int call_failed(struct rt_call *k)
     return rc;
 }
 
+/* A successful reply: hand over its payload (or free it) and length. */
+static int call_succeeded(struct rt_call *k, void **payload_p, size_t *len_p)
+{
+    call_free_meta(k);
+    if (payload_p)
+        *payload_p = k->payload;
+    else
+        free(k->payload);
+    if (len_p)
+        *len_p = k->len;
+    return 0;
+}
+
 int rt_conn_call(struct rt_conn *c, enum rt_msg type, uint64_t id, const char *name,
                  json_t *meta, const void *payload, size_t payload_len, int timeout_ms,
                  json_t **reply_meta_p, void **reply_payload_p, size_t *reply_len_p)
@@ -497,16 +510,9 @@ int rt_conn_call(struct rt_conn *c, enum rt_msg type, uint64_t id, const char *n
         free(k.payload);
         return rc;
     }
-    call_free_meta(&k);
     if (reply_meta_p)
         *reply_meta_p = jm;
-    if (reply_payload_p)
-        *reply_payload_p = k.payload;
-    else
-        free(k.payload);
-    if (reply_len_p)
-        *reply_len_p = k.len;
-    return 0;
+    return call_succeeded(&k, reply_payload_p, reply_len_p);
 }
 
 int rt_conn_call_text(struct rt_conn *c, enum rt_msg type, uint64_t id, const char *name,
@@ -529,14 +535,7 @@ int rt_conn_call_text(struct rt_conn *c, enum rt_msg type, uint64_t id, const ch
         else if (!k.meta)
             rmeta[0] = '\0';
     }
-    call_free_meta(&k);
-    if (reply_payload_p)
-        *reply_payload_p = k.payload;
-    else
-        free(k.payload);
-    if (reply_len_p)
-        *reply_len_p = k.len;
-    return 0;
+    return call_succeeded(&k, reply_payload_p, reply_len_p);
 }
 
 /* rt_meta_u64's general case. */

@@ -1,9 +1,18 @@
 # A praas-control daemon for the shell tests (TAP), on an ephemeral port.
-# Source it after testsuite/lib/tap.sh (before tap_tmpdir); CONTROL names
-# the program. Its stderr goes to $TMP/daemon.log. The tap_cleanup defined
-# here kills "$daemon" when it is set.
+# Source it after testsuite/lib/tap.sh (before tap_tmpdir). It names the
+# programs of the serverless tests in the build directory B (top_builddir):
+# CONTROL (praas-control, the daemon daemon_start runs), PROCESS
+# (praas-process), CLI (praas) and LIB (the example function library); a
+# test may point CONTROL elsewhere before daemon_start. The daemon's stderr
+# goes to $TMP/daemon.log. The tap_cleanup defined here kills "$daemon" when
+# it is set.
 
-# shellcheck disable=SC2034 # port, URL and status are for the test that sources this
+# shellcheck disable=SC2034 # these are for the test that sources this
+B=${top_builddir:-..}
+CONTROL=$B/launcher/praas-control
+PROCESS=$B/launcher/praas-process
+CLI=$B/launcher/praas
+LIB=$(cd "$B" 2>/dev/null && pwd)/examples/functions/.libs/praas_examples.so
 daemon=
 port=
 URL=
@@ -12,10 +21,11 @@ tap_cleanup() {
     [ -n "$daemon" ] && kill "$daemon" 2>/dev/null
 }
 
-# daemon_need FILE...: bail out unless every FILE (the programs and the
-# function library a test uses) was built.
+# daemon_need FILE...: bail out unless praas-control, praas-process, the
+# function library and every FILE (the other programs a test uses) were
+# built.
 daemon_need() {
-    for f in "$@"; do
+    for f in "$CONTROL" "$PROCESS" "$LIB" "$@"; do
         if [ ! -e "$f" ]; then
             echo "Bail out! $f not built"
             exit 1
@@ -23,8 +33,9 @@ daemon_need() {
     done
 }
 
-# daemon_start ARGS...: praas-control --port 0 ARGS in the background; sets
-# daemon, port and URL. Status 1 when no port was written within 10 s.
+# daemon_start ARGS...: $CONTROL --port 0 ARGS in the background; sets
+# daemon, port and URL. Status 1 when no port was written within 10 s (or
+# the daemon ended first).
 daemon_start() {
     rm -f "$TMP/port"
     "$CONTROL" --port 0 --port-file "$TMP/port" "$@" >/dev/null 2>>"$TMP/daemon.log" &
@@ -39,10 +50,11 @@ daemon_start() {
     URL=http://127.0.0.1:$port
 }
 
-# daemon_stop: SIGTERM, at most 10 s, then SIGKILL; sets status (the
-# daemon's exit status, 124 when it had to be killed) and clears daemon.
+# daemon_stop [SIGNAL]: SIGNAL (default TERM), at most 10 s, then SIGKILL;
+# sets status (the daemon's exit status, 124 when it had to be killed) and
+# clears daemon.
 daemon_stop() {
-    kill -TERM "$daemon"
+    kill -"${1:-TERM}" "$daemon" 2>/dev/null
     i=0
     while kill -0 "$daemon" 2>/dev/null && [ $i -lt 100 ]; do
         sleep 0.1
