@@ -18,13 +18,7 @@ daemon_start --process-bin "$PROCESS" --subprocess-grace 500 --sessions-per-subp
     --storage "file://$TMP/storage"
 ok $? "praas-control starts"
 
-# One TAP line per check of the program (a hard bound: no check may hang).
-timeout 240 "$PROG" "$URL" "$LIB" >"$TMP/out" 2>&1
-st=$?
-daemon_verdicts "" "$TMP/out"
-[ $st -eq 0 ] && [ $seen -ge 30 ]
-ok $? "client_handlers ran to its end (status $st, $seen checks)"
-[ $st -eq 0 ] || show "$TMP/out"
+daemon_run_prog 30
 
 daemon_stop
 [ "$status" = 0 ]

@@ -21,13 +21,7 @@ daemon_start --process-bin "$PROCESS" --sessions-per-subprocess 1 --subprocess-g
     --storage "file://$TMP/storage"
 ok $? "praas-control starts"
 
-# One TAP line per check of the program (a hard bound: no check may hang).
-timeout 240 "$PROG" "$URL" "$LIB" >"$TMP/out" 2>&1
-st=$?
-daemon_verdicts "" "$TMP/out"
-[ $st -eq 0 ] && [ $seen -ge 20 ]
-ok $? "invoke_gmem ran to its end (status $st, $seen checks)"
-[ $st -eq 0 ] || show "$TMP/out"
+daemon_run_prog 20
 [ -n "$(ls -A "$TMP/storage/objects" 2>/dev/null)" ]
 ok $? "the last member's objects were persisted under $TMP/storage/objects"
 

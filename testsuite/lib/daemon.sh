@@ -82,3 +82,15 @@ daemon_verdicts() {
         esac
     done <"$2"
 }
+
+# daemon_run_prog MIN: run $PROG $URL $LIB (a hard bound of 240 s: no check
+# may hang), one TAP line per check it prints, and one saying that it ran
+# to its end with at least MIN checks; sets st (its status) and seen.
+daemon_run_prog() {
+    timeout 240 "$PROG" "$URL" "$LIB" >"$TMP/out" 2>&1
+    st=$?
+    daemon_verdicts "" "$TMP/out"
+    [ $st -eq 0 ] && [ $seen -ge "$1" ]
+    ok $? "$(basename "$PROG") ran to its end (status $st, $seen checks)"
+    [ $st -eq 0 ] || show "$TMP/out"
+}
